@@ -1,0 +1,4 @@
+//! yakt: a KRaft controller quorum for Apache Kafka.
+//!
+//! The library behind the `yakt` binary, also usable embedded (e.g. in tests): Kafka's
+//! configuration file, the Kafka-protocol listener and the CLI's commands.
