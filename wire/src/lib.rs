@@ -5,3 +5,11 @@
 //! Kafka's `Uuid`. It does no I/O and never panics on bad input: every length read from bytes is
 //! checked against the bytes left before anything is allocated.
 #![deny(missing_docs)]
+
+pub mod batch;
+pub mod varint;
+
+pub use batch::{
+    check_batch, set_base_offset, BatchBuilder, BatchError, BatchHeader, BatchView, RecordView,
+    Records, Scan,
+};
