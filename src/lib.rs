@@ -2,3 +2,6 @@
 //!
 //! The library behind the `yakt` binary, also usable embedded (e.g. in tests): Kafka's
 //! configuration file, the Kafka-protocol listener and the CLI's commands.
+#![deny(missing_docs)]
+
+pub mod server;

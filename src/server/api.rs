@@ -1,0 +1,179 @@
+//! The table of Kafka APIs yakt serves, and the handlers they dispatch to.
+//!
+//! [`APIS`] is the single source of truth for what this node answers: the connection dispatches
+//! by looking a request's API key up here, and ApiVersions advertises exactly these rows. An API
+//! is added by adding a row and its [`Handler`]; nothing else lists APIs.
+
+use bytes::{Bytes, BytesMut};
+use kafka_protocol::messages::api_versions_response::ApiVersion;
+use kafka_protocol::messages::{
+    ApiKey, ApiVersionsRequest, ApiVersionsResponse, RequestHeader, RequestKind, ResponseHeader,
+};
+use kafka_protocol::protocol::{Encodable, HeaderVersion, StrBytes};
+
+/// Kafka's error code for a version outside the served range.
+pub const UNSUPPORTED_VERSION: i16 = 35;
+/// Kafka's error code for a request that is well-formed but not valid.
+pub const INVALID_REQUEST: i16 = 42;
+
+/// Which code answers an API.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Handler {
+    /// ApiVersions: answered from this table.
+    ApiVersions,
+}
+
+/// One API yakt serves: its key, the versions it accepts, and who answers it.
+#[derive(Debug, Clone, Copy)]
+pub struct ApiSpec {
+    /// The API key.
+    pub key: ApiKey,
+    /// The lowest version served.
+    pub min_version: i16,
+    /// The highest version served.
+    pub max_version: i16,
+    /// The code that answers it.
+    pub handler: Handler,
+}
+
+impl ApiSpec {
+    /// Whether `version` is within the served range.
+    pub fn supports(&self, version: i16) -> bool {
+        (self.min_version..=self.max_version).contains(&version)
+    }
+}
+
+/// Every API this node serves, by key.
+pub const APIS: &[ApiSpec] = &[ApiSpec {
+    key: ApiKey::ApiVersions,
+    min_version: 0,
+    max_version: 4,
+    handler: Handler::ApiVersions,
+}];
+
+/// The row for `api_key`, if yakt serves it.
+pub fn lookup(api_key: i16) -> Option<&'static ApiSpec> {
+    APIS.iter().find(|api| api.key as i16 == api_key)
+}
+
+/// Encodes a complete response frame: size, response header (v0 or v1 as the API and version
+/// say), body.
+pub fn encode_response<R: Encodable + HeaderVersion>(
+    correlation_id: i32,
+    version: i16,
+    body: &R,
+) -> anyhow::Result<Bytes> {
+    let header_version = R::header_version(version);
+    let header = ResponseHeader::default().with_correlation_id(correlation_id);
+    let size = header.compute_size(header_version)? + body.compute_size(version)?;
+    let mut out = BytesMut::with_capacity(4 + size);
+    out.extend_from_slice(&(size as i32).to_be_bytes());
+    header.encode(&mut out, header_version)?;
+    body.encode(&mut out, version)?;
+    debug_assert_eq!(out.len(), 4 + size);
+    Ok(out.freeze())
+}
+
+/// The ApiVersions body listing [`APIS`], with `error_code`.
+pub fn api_versions_body(error_code: i16) -> ApiVersionsResponse {
+    let api_keys = APIS
+        .iter()
+        .map(|api| {
+            ApiVersion::default()
+                .with_api_key(api.key as i16)
+                .with_min_version(api.min_version)
+                .with_max_version(api.max_version)
+        })
+        .collect();
+    ApiVersionsResponse::default()
+        .with_error_code(error_code)
+        .with_api_keys(api_keys)
+        .with_finalized_features_epoch(-1)
+}
+
+/// Answers an ApiVersions request that parsed at a served version.
+///
+/// As Kafka does, from v3 on the client software name and version must match
+/// `[a-zA-Z0-9](?:[a-zA-Z0-9\-.]*[a-zA-Z0-9])?`, else the answer is INVALID_REQUEST.
+pub fn handle_api_versions(
+    header: &RequestHeader,
+    request: &ApiVersionsRequest,
+) -> ApiVersionsResponse {
+    let valid = header.request_api_version < 3
+        || (is_valid_software_field(&request.client_software_name)
+            && is_valid_software_field(&request.client_software_version));
+    api_versions_body(if valid { 0 } else { INVALID_REQUEST })
+}
+
+fn is_valid_software_field(value: &StrBytes) -> bool {
+    let bytes = value.as_bytes();
+    let edge_ok = |b: &u8| b.is_ascii_alphanumeric();
+    match (bytes.first(), bytes.last()) {
+        (Some(first), Some(last)) => {
+            edge_ok(first)
+                && edge_ok(last)
+                && bytes
+                    .iter()
+                    .all(|b| b.is_ascii_alphanumeric() || *b == b'-' || *b == b'.')
+        }
+        _ => false,
+    }
+}
+
+/// Runs the handler for a parsed request and encodes its response frame.
+pub async fn dispatch(
+    spec: &ApiSpec,
+    header: RequestHeader,
+    request: RequestKind,
+) -> anyhow::Result<Bytes> {
+    let version = header.request_api_version;
+    match (spec.handler, request) {
+        (Handler::ApiVersions, RequestKind::ApiVersions(request)) => {
+            let body = handle_api_versions(&header, &request);
+            encode_response(header.correlation_id, version, &body)
+        }
+        (handler, request) => anyhow::bail!(
+            "request {:?} does not match its handler {handler:?}",
+            std::mem::discriminant(&request)
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_served_api_is_in_range_of_kafka_protocol() {
+        use kafka_protocol::messages::ApiKey;
+        for api in APIS {
+            assert!(api.min_version <= api.max_version);
+            // Each served version has a request header version kafka-protocol knows.
+            for version in api.min_version..=api.max_version {
+                let header_version = api.key.request_header_version(version);
+                assert!(
+                    (1..=2).contains(&header_version),
+                    "{:?} v{version}",
+                    api.key
+                );
+            }
+            assert_eq!(ApiKey::try_from(api.key as i16).ok(), Some(api.key));
+        }
+    }
+
+    #[test]
+    fn software_fields_follow_kafkas_pattern() {
+        for good in ["apache-kafka-java", "4.1.1", "a", "librdkafka-2.3.0", "A9"] {
+            assert!(
+                is_valid_software_field(&StrBytes::from_static_str(good)),
+                "{good}"
+            );
+        }
+        for bad in ["", "-x", "x-", ".x", "x.", "a b", "ü"] {
+            assert!(
+                !is_valid_software_field(&StrBytes::from_static_str(bad)),
+                "{bad}"
+            );
+        }
+    }
+}

@@ -1,0 +1,147 @@
+//! One client connection: frames in, responses out, in request order.
+//!
+//! Owns the per-connection rules Kafka follows: parse the request header (v1 or v2 by the API's
+//! flexible versions), refuse what cannot be served by closing this connection only (unknown
+//! API, bad header, unsupported version, unparseable body), answer ApiVersions at an unknown
+//! version with UNSUPPORTED_VERSION, and write responses in the order requests arrived even
+//! when handlers finish out of order. On shutdown it stops reading, finishes the requests it
+//! already has, and closes.
+
+use std::net::SocketAddr;
+
+use bytes::{Buf, Bytes, BytesMut};
+use futures::stream::{FuturesOrdered, StreamExt};
+use kafka_protocol::messages::{ApiKey, RequestHeader, RequestKind};
+use kafka_protocol::protocol::Decodable;
+use tokio::io::AsyncWriteExt;
+use tokio::net::TcpStream;
+use tokio_util::codec::FramedRead;
+use tokio_util::sync::CancellationToken;
+
+use super::api::{self, ApiSpec};
+use super::frame::FrameCodec;
+
+/// Requests one connection may have in flight before yakt stops reading from it.
+const MAX_IN_FLIGHT_REQUESTS: usize = 32;
+
+/// A request that parsed and that this node serves.
+#[derive(Debug)]
+pub struct ParsedRequest {
+    /// The API's row in the table.
+    pub spec: &'static ApiSpec,
+    /// The request header.
+    pub header: RequestHeader,
+    /// The decoded body.
+    pub body: RequestKind,
+}
+
+/// What to do with one frame.
+#[derive(Debug)]
+pub enum Parsed {
+    /// Dispatch it.
+    Request(ParsedRequest),
+    /// Answer at once with this frame (ApiVersions at an unsupported version).
+    Reply(Bytes),
+}
+
+/// Parses one request frame. An `Err` closes the connection, with the reason logged.
+pub fn parse_request(mut frame: BytesMut) -> anyhow::Result<Parsed> {
+    anyhow::ensure!(
+        frame.len() >= 4,
+        "request of {} bytes has no header",
+        frame.len()
+    );
+    let api_key = i16::from_be_bytes([frame[0], frame[1]]);
+    let api_version = i16::from_be_bytes([frame[2], frame[3]]);
+    let key =
+        ApiKey::try_from(api_key).map_err(|_| anyhow::anyhow!("unknown API key {api_key}"))?;
+    let spec = api::lookup(api_key)
+        .ok_or_else(|| anyhow::anyhow!("API {key:?} (key {api_key}) is not served here"))?;
+    let header_version = key.request_header_version(api_version);
+    let header = RequestHeader::decode(&mut frame, header_version)
+        .map_err(|e| anyhow::anyhow!("bad request header for {key:?} v{api_version}: {e}"))?;
+    if !spec.supports(api_version) {
+        if key == ApiKey::ApiVersions {
+            // Kafka answers with a v0 body listing what it serves, so the client can retry.
+            let body = api::api_versions_body(api::UNSUPPORTED_VERSION);
+            return Ok(Parsed::Reply(api::encode_response(
+                header.correlation_id,
+                0,
+                &body,
+            )?));
+        }
+        anyhow::bail!(
+            "{key:?} v{api_version} is outside the served range {}..={}",
+            spec.min_version,
+            spec.max_version
+        );
+    }
+    let mut body = frame.freeze();
+    let request = RequestKind::decode(key, &mut body, api_version)
+        .map_err(|e| anyhow::anyhow!("unparseable {key:?} v{api_version} body: {e}"))?;
+    if body.has_remaining() {
+        tracing::debug!(api = ?key, version = api_version, trailing = body.remaining(), "request has trailing bytes");
+    }
+    Ok(Parsed::Request(ParsedRequest {
+        spec,
+        header,
+        body: request,
+    }))
+}
+
+/// Serves one connection until the peer closes it, it misbehaves, or `shutdown` fires.
+pub async fn serve(
+    stream: TcpStream,
+    peer: SocketAddr,
+    max_frame_bytes: i32,
+    shutdown: CancellationToken,
+) {
+    let _ = stream.set_nodelay(true);
+    let (read_half, write_half) = stream.into_split();
+    let mut frames = FramedRead::new(read_half, FrameCodec::new(max_frame_bytes));
+    let mut writer = write_half;
+    let mut in_flight = FuturesOrdered::new();
+    let mut reading = true;
+    loop {
+        tokio::select! {
+            biased;
+            Some(response) = in_flight.next(), if !in_flight.is_empty() => {
+                let frame: Bytes = match response {
+                    Ok(frame) => frame,
+                    Err(error) => {
+                        tracing::warn!(%peer, %error, "closing connection: handler failed");
+                        return;
+                    }
+                };
+                if let Err(error) = writer.write_all(&frame).await {
+                    tracing::debug!(%peer, %error, "connection lost while writing");
+                    return;
+                }
+            }
+            _ = shutdown.cancelled(), if reading => reading = false,
+            frame = frames.next(), if reading && in_flight.len() < MAX_IN_FLIGHT_REQUESTS => {
+                match frame {
+                    None => reading = false,
+                    Some(Err(error)) => {
+                        tracing::warn!(%peer, %error, "closing connection: bad frame");
+                        return;
+                    }
+                    Some(Ok(frame)) => match parse_request(frame) {
+                        Ok(Parsed::Reply(reply)) => in_flight.push_back(futures::future::Either::Left(async move { Ok(reply) })),
+                        Ok(Parsed::Request(request)) => in_flight.push_back(futures::future::Either::Right(
+                            api::dispatch(request.spec, request.header, request.body),
+                        )),
+                        Err(error) => {
+                            tracing::warn!(%peer, %error, "closing connection");
+                            return;
+                        }
+                    },
+                }
+            }
+        }
+        if !reading && in_flight.is_empty() {
+            break;
+        }
+    }
+    let _ = writer.shutdown().await;
+}

@@ -1,0 +1,150 @@
+//! The tokio side of a yakt node: listeners, connections and dispatch.
+//!
+//! This is the only place tokio lives. It binds every listener in the configuration, serves
+//! each accepted connection in its own task ([`connection`]), and shuts down gracefully: on
+//! [`ServerHandle::shutdown`] (wired to SIGTERM/SIGINT by the binary) it stops accepting, lets
+//! every connection finish the requests it already read, and returns.
+
+pub mod api;
+pub mod connection;
+pub mod frame;
+
+use std::net::SocketAddr;
+
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+/// Kafka's default `socket.request.max.bytes`: 100 MiB.
+pub const DEFAULT_SOCKET_REQUEST_MAX_BYTES: i32 = 100 * 1024 * 1024;
+
+/// What the server needs to know, taken from the node's configuration.
+#[derive(Debug, Clone)]
+pub struct ServerOptions {
+    /// The addresses to listen on, with the listener name of each (e.g. `CONTROLLER`).
+    pub listeners: Vec<(String, SocketAddr)>,
+    /// Kafka's `socket.request.max.bytes`: the largest request frame accepted.
+    pub socket_request_max_bytes: i32,
+}
+
+/// A running server.
+#[derive(Debug)]
+pub struct ServerHandle {
+    local_addrs: Vec<(String, SocketAddr)>,
+    shutdown: CancellationToken,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl ServerHandle {
+    /// The bound addresses, one per listener, in configuration order (port 0 resolved).
+    pub fn local_addrs(&self) -> &[(String, SocketAddr)] {
+        &self.local_addrs
+    }
+
+    /// The first listener's bound address.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addrs[0].1
+    }
+
+    /// A token that, once cancelled, starts a graceful shutdown.
+    pub fn shutdown_token(&self) -> CancellationToken {
+        self.shutdown.clone()
+    }
+
+    /// Stops accepting, finishes in-flight requests, and waits until every connection closed.
+    pub async fn shutdown(self) {
+        self.shutdown.cancel();
+        self.wait().await;
+    }
+
+    /// Waits until the server has stopped (after a shutdown was requested through the token).
+    pub async fn wait(self) {
+        if let Err(error) = self.task.await {
+            tracing::error!(%error, "server task failed");
+        }
+    }
+}
+
+/// Binds every listener and starts serving. Fails if any address cannot be bound.
+pub async fn start(options: ServerOptions) -> std::io::Result<ServerHandle> {
+    assert!(
+        !options.listeners.is_empty(),
+        "a server needs at least one listener"
+    );
+    let mut bound = Vec::with_capacity(options.listeners.len());
+    for (name, addr) in &options.listeners {
+        let listener = TcpListener::bind(addr).await.map_err(|e| {
+            std::io::Error::new(
+                e.kind(),
+                format!("cannot bind listener {name} on {addr}: {e}"),
+            )
+        })?;
+        bound.push((name.clone(), listener));
+    }
+    let local_addrs = bound
+        .iter()
+        .map(|(name, l)| Ok((name.clone(), l.local_addr()?)))
+        .collect::<std::io::Result<Vec<_>>>()?;
+    for (name, addr) in &local_addrs {
+        tracing::info!(listener = %name, %addr, "listening");
+    }
+    let shutdown = CancellationToken::new();
+    let task = tokio::spawn(accept_all(
+        bound,
+        options.socket_request_max_bytes,
+        shutdown.clone(),
+    ));
+    Ok(ServerHandle {
+        local_addrs,
+        shutdown,
+        task,
+    })
+}
+
+async fn accept_all(
+    listeners: Vec<(String, TcpListener)>,
+    max_frame_bytes: i32,
+    shutdown: CancellationToken,
+) {
+    let connections = TaskTracker::new();
+    let acceptors = TaskTracker::new();
+    for (name, listener) in listeners {
+        acceptors.spawn(accept_loop(
+            name,
+            listener,
+            max_frame_bytes,
+            shutdown.clone(),
+            connections.clone(),
+        ));
+    }
+    acceptors.close();
+    acceptors.wait().await;
+    connections.close();
+    connections.wait().await;
+    tracing::info!("server stopped");
+}
+
+async fn accept_loop(
+    name: String,
+    listener: TcpListener,
+    max_frame_bytes: i32,
+    shutdown: CancellationToken,
+    connections: TaskTracker,
+) {
+    loop {
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            accepted = listener.accept() => match accepted {
+                Ok((stream, peer)) => {
+                    tracing::debug!(listener = %name, %peer, "accepted");
+                    connections.spawn(connection::serve(stream, peer, max_frame_bytes, shutdown.clone()));
+                }
+                Err(error) => {
+                    // Out of file descriptors and the like: back off instead of spinning.
+                    tracing::warn!(listener = %name, %error, "accept failed");
+                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                }
+            }
+        }
+    }
+}
