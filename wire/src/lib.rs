@@ -13,3 +13,6 @@ pub use batch::{
     check_batch, set_base_offset, BatchBuilder, BatchError, BatchHeader, BatchView, RecordView,
     Records, Scan,
 };
+pub mod uuid;
+
+pub use crate::uuid::{Uuid, UuidParseError, METADATA_TOPIC_ID};
