@@ -4,4 +4,5 @@
 //! configuration file, the Kafka-protocol listener and the CLI's commands.
 #![deny(missing_docs)]
 
+pub mod config;
 pub mod server;
