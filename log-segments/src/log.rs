@@ -501,6 +501,7 @@ impl Log {
             return Ok(());
         }
         self.check_range(offset)?;
+        let offset = self.batch_start(offset)?;
         if self.recovery_point > offset {
             store_recovery_point(&*self.fs, &self.dir, offset)?;
             self.recovery_point = offset;
@@ -534,6 +535,18 @@ impl Log {
         }
         self.flushed_offset = self.flushed_offset.min(end);
         Ok(())
+    }
+
+    /// The base offset of the batch holding `offset` (a log offset below the end).
+    fn batch_start(&self, offset: i64) -> Result<i64> {
+        let Some(segment) = self.segments.range(..=offset).map(|(_, s)| s).next_back() else {
+            return Ok(offset);
+        };
+        let bytes = segment.read(offset, 0)?;
+        match BatchHeader::parse(&bytes) {
+            Ok(header) => Ok(header.base_offset.min(offset)),
+            Err(_) => Ok(offset),
+        }
     }
 
     /// Deletes every segment and restarts the log empty at `offset` (a snapshot was loaded).
