@@ -7,6 +7,7 @@
 //! (a failed fsync, corruption of flushed data).
 #![deny(missing_docs)]
 
+pub mod control;
 pub mod durable;
 pub mod epoch_cache;
 pub mod error;
@@ -16,6 +17,7 @@ pub mod log;
 pub mod memfs;
 pub mod partition_files;
 pub mod segment;
+pub mod snapshot;
 
 pub use error::{LogError, Result};
 pub use fs::{FileSystem, RealFs};

@@ -613,7 +613,8 @@ impl Log {
     }
 }
 
-/// Removes what a crash can leave behind: `.cleaned` segment copies and `.tmp` small files.
+/// Removes what a crash can leave behind: `.cleaned` segment copies, partial or deleted
+/// snapshots and `.tmp` small files.
 fn remove_leftovers(fs: &dyn FileSystem, dir: &Path) -> Result<()> {
     for name in fs.list_dir(dir).at(dir)? {
         if name.ends_with(CLEANED_SUFFIX) {
@@ -622,6 +623,7 @@ fn remove_leftovers(fs: &dyn FileSystem, dir: &Path) -> Result<()> {
             fs.remove_file(&path).at(&path)?;
         }
     }
+    crate::snapshot::remove_partial(fs, dir)?;
     for name in [
         crate::epoch_cache::LEADER_EPOCH_CHECKPOINT,
         crate::partition_files::RECOVERY_POINT_CHECKPOINT,
