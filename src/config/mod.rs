@@ -353,13 +353,11 @@ fn read_voters(reader: &mut Reader<'_>) -> Result<Vec<QuorumVoter>, ConfigError>
                 "a voter with a routable host",
             ));
         }
-        if voters.iter().any(|other| other.id == voter.id) {
-            return Err(ConfigError::inconsistent(
-                QUORUM_VOTERS,
-                format!("voter id {} appears twice", voter.id),
-            ));
+        // As in Kafka (a map by id), a later entry for the same id replaces an earlier one.
+        match voters.iter_mut().find(|other| other.id == voter.id) {
+            Some(earlier) => *earlier = voter,
+            None => voters.push(voter),
         }
-        voters.push(voter);
     }
     Ok(voters)
 }

@@ -351,7 +351,7 @@ fn unescape(raw: &[char], line: usize) -> Result<String, PropertiesError> {
             'u' => {
                 let unit = raw
                     .get(i..i + 4)
-                    .and_then(|hex| hex_unit(hex))
+                    .and_then(hex_unit)
                     .ok_or(PropertiesError::MalformedUnicodeEscape { line })?;
                 i += 4;
                 units.push(unit);
