@@ -6,7 +6,13 @@
 //! checked against the bytes left before anything is allocated.
 #![deny(missing_docs)]
 
+#[macro_use]
+pub mod message;
 pub mod batch;
+pub mod codec;
+pub mod metadata;
+pub mod records;
+pub mod sample;
 pub mod varint;
 
 pub use batch::{
