@@ -1,0 +1,124 @@
+//! The real-Kafka harness checked against Kafka itself: a Java KRaft controller started from
+//! the Maven jars elects itself, answers Kafka's tools and the ApiVersions probe, stops
+//! cleanly on SIGTERM, and leaves a metadata log Kafka's dump tool decodes. If these fail,
+//! the harness is broken, not yakt.
+//!
+//! Needs `scripts/kafka fetch` (Java 17 and the jars); without them these tests fail.
+
+mod support;
+
+use std::time::Duration;
+
+use support::{
+    compile_java, expect_success, free_port, kafka_old_version, kafka_version, wait_for_port,
+    KafkaBroker, KafkaTool,
+};
+
+fn java_controller_round_trip(version: &str) {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let port = free_port();
+    let address = format!("127.0.0.1:{port}");
+    let metadata_dir = dir.path().join("metadata");
+    let listeners = format!("CONTROLLER://{address}");
+    let voters = format!("1@{address}");
+    let metadata_dir_text = metadata_dir.display().to_string();
+    let properties = [
+        ("node.id", "1"),
+        ("process.roles", "controller"),
+        ("listeners", listeners.as_str()),
+        ("controller.listener.names", "CONTROLLER"),
+        ("listener.security.protocol.map", "CONTROLLER:PLAINTEXT"),
+        ("controller.quorum.voters", voters.as_str()),
+        ("metadata.log.dir", metadata_dir_text.as_str()),
+        // Kafka 4.0's format also writes log.dirs, which defaults to /tmp/kafka-logs.
+        ("log.dirs", metadata_dir_text.as_str()),
+    ];
+    let properties_path = dir.path().join("format.properties");
+    std::fs::write(
+        &properties_path,
+        properties
+            .iter()
+            .map(|(k, v)| format!("{k}={v}\n"))
+            .collect::<String>(),
+    )
+    .expect("write properties");
+    let cluster_id = expect_success(
+        &KafkaTool::run(version, "storage", &["random-uuid"]),
+        "random-uuid",
+    );
+    let format = KafkaTool::run(
+        version,
+        "storage",
+        &[
+            "format",
+            "-t",
+            cluster_id.trim(),
+            "-c",
+            properties_path.to_str().expect("utf-8 path"),
+        ],
+    );
+    expect_success(&format, "kafka-storage format");
+
+    let mut controller = KafkaBroker::start(version, &properties, dir.path());
+    wait_for_port(
+        address.parse().expect("socket address"),
+        controller.process(),
+    );
+
+    let quorum = KafkaTool::run(
+        version,
+        "metadata-quorum",
+        &["--bootstrap-controller", &address, "describe", "--status"],
+    );
+    let quorum = expect_success(&quorum, "kafka-metadata-quorum describe --status");
+    assert!(
+        quorum.contains(&format!("ClusterId:              {}", cluster_id.trim())),
+        "{quorum}"
+    );
+    assert!(quorum.contains("LeaderId:               1"), "{quorum}");
+
+    let classes = compile_java(version, "ApiVersionsProbe");
+    let probe = KafkaTool::new(version, "ApiVersionsProbe")
+        .classpath(&classes)
+        .args(&[&address, "10000"])
+        .output();
+    let probe = expect_success(&probe, "ApiVersionsProbe against a Java controller");
+    assert!(probe.lines().any(|line| line == "api 18 0 4"), "{probe}");
+    assert!(
+        probe.lines().any(|line| line.starts_with("api 55 ")),
+        "a controller serves DescribeQuorum: {probe}"
+    );
+
+    let status = controller.stop();
+    // The JVM reports SIGTERM as 128 + 15 even after its shutdown hook ran to the end.
+    assert_eq!(status.code(), Some(143), "Java controller exit status");
+    let server_log = std::fs::read_to_string(controller.process().log_dir().join("server.log"))
+        .expect("read server.log");
+    assert!(
+        server_log.contains("[RaftManager id=1] Graceful shutdown completed"),
+        "no graceful raft shutdown in server.log"
+    );
+
+    let log = metadata_dir.join("__cluster_metadata-0/00000000000000000000.log");
+    let dump = KafkaTool::new(version, "dump-log")
+        .args(&[
+            "--cluster-metadata-decoder",
+            "--files",
+            log.to_str().expect("utf-8 path"),
+        ])
+        .timeout(Duration::from_secs(60))
+        .output();
+    let dump = expect_success(&dump, "kafka-dump-log --cluster-metadata-decoder");
+    assert!(dump.contains("FEATURE_LEVEL_RECORD"), "{dump}");
+    assert!(dump.contains("REGISTER_CONTROLLER_RECORD"), "{dump}");
+}
+
+#[test]
+fn newest_java_controller_round_trip() {
+    java_controller_round_trip(&kafka_version());
+}
+
+#[test]
+fn kafka_4_0_java_controller_round_trip() {
+    java_controller_round_trip(&kafka_old_version());
+}
