@@ -16,8 +16,10 @@ pub mod index;
 pub mod log;
 pub mod memfs;
 pub mod partition_files;
+pub mod properties;
 pub mod segment;
 pub mod snapshot;
+pub mod state;
 
 pub use error::{LogError, Result};
 pub use fs::{FileSystem, RealFs};
