@@ -11,6 +11,7 @@ pub mod control;
 pub mod durable;
 pub mod epoch_cache;
 pub mod error;
+pub mod format;
 pub mod fs;
 pub mod index;
 pub mod log;
