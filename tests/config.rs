@@ -760,6 +760,22 @@ fn ipv6_hosts_in_every_address() {
     assert_eq!(config.listeners[0].to_string(), "CONTROLLER://[::1]:9093");
 }
 
+#[test]
+fn a_heartbeat_above_half_the_session_is_a_warning_not_an_error() {
+    let config = ControllerConfig::parse_str(&minimal("")).unwrap();
+    assert!(config.warnings().is_empty());
+    let config = ControllerConfig::parse_str(&minimal(
+        "broker.heartbeat.interval.ms=5000\nbroker.session.timeout.ms=9000",
+    ))
+    .unwrap();
+    let warnings = config.warnings();
+    assert_eq!(warnings.len(), 1);
+    assert!(
+        warnings[0].contains("broker.heartbeat.interval.ms (5000 ms)"),
+        "{warnings:?}"
+    );
+}
+
 // ---------------------------------------------------------------- unused keys
 
 #[test]

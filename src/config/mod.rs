@@ -283,6 +283,23 @@ impl ControllerConfig {
         &self.unused_keys
     }
 
+    /// Settings Kafka accepts but logs as errors, for the caller to log the same way:
+    /// a `broker.heartbeat.interval.ms` above half the `broker.session.timeout.ms` lets a
+    /// broker lose its lease between two heartbeats (`KafkaConfig.validateValues`).
+    pub fn warnings(&self) -> Vec<String> {
+        let mut warnings = Vec::new();
+        let heartbeat = i64::from(self.broker_heartbeat_interval_ms);
+        let session = i64::from(self.broker_session_timeout_ms);
+        if heartbeat * 2 > session {
+            warnings.push(format!(
+                "{BROKER_HEARTBEAT_INTERVAL_MS} ({heartbeat} ms) should be at most half of \
+                 {BROKER_SESSION_TIMEOUT_MS} ({session} ms): a broker that misses one \
+                 heartbeat loses its lease"
+            ));
+        }
+        warnings
+    }
+
     /// The listeners named in `controller.listener.names`, in that order.
     pub fn controller_endpoints(&self) -> Vec<&Endpoint> {
         self.controller_listener_names
