@@ -5,4 +5,5 @@
 #![deny(missing_docs)]
 
 pub mod config;
+pub mod node;
 pub mod server;
