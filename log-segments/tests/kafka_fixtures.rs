@@ -52,7 +52,10 @@ fn check_version(version: &str) {
     };
     assert_eq!(
         zero.control_records,
-        [control::kraft_version(1), control::voters(&[voter.clone()])]
+        [
+            control::kraft_version(1),
+            control::voters(std::slice::from_ref(&voter))
+        ]
     );
 
     let mem = MemFs::new();
