@@ -39,7 +39,7 @@ pub struct ParsedRequest {
 #[derive(Debug)]
 pub enum Parsed {
     /// Dispatch it.
-    Request(ParsedRequest),
+    Request(Box<ParsedRequest>),
     /// Answer at once with this frame (ApiVersions at an unsupported version).
     Reply(Bytes),
 }
@@ -82,11 +82,11 @@ pub fn parse_request(mut frame: BytesMut) -> anyhow::Result<Parsed> {
     if body.has_remaining() {
         tracing::debug!(api = ?key, version = api_version, trailing = body.remaining(), "request has trailing bytes");
     }
-    Ok(Parsed::Request(ParsedRequest {
+    Ok(Parsed::Request(Box::new(ParsedRequest {
         spec,
         header,
         body: request,
-    }))
+    })))
 }
 
 /// Serves one connection until the peer closes it, it misbehaves, or `shutdown` fires.
