@@ -11,6 +11,7 @@
 //! - [`control`]: control records ([`ControlRecord`]) in control batches.
 //! - [`log_record`]: a whole batch decoded record by record ([`records_of`]).
 //! - [`uuid`]: Kafka's [`Uuid`].
+//! - [`json`]: records as Kafka's tools print them.
 //! - [`codec`], [`message`], [`varint`], [`sample`]: the building blocks.
 #![deny(missing_docs)]
 
@@ -19,6 +20,7 @@ pub mod message;
 pub mod batch;
 pub mod codec;
 pub mod control;
+pub mod json;
 pub mod log_record;
 pub mod metadata;
 pub mod records;

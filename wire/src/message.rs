@@ -1,6 +1,6 @@
 //! The compact declaration of a flexible Kafka message: `structure!` turns a list of fields
-//! (type, default, first version, optional tag) into a struct with `Default`, [`Codec`] and
-//! [`Sample`]; `record!` adds the api key and valid versions of a metadata record and its public
+//! (type, default, first version, optional tag) into a struct with `Default`, [`Codec`],
+//! [`KafkaJson`] and [`Sample`]; `record!` adds the api key and valid versions of a metadata record and its public
 //! `encode` / `decode` / `encoded_len`. Every structure keeps the tagged fields it does not know,
 //! so decode-then-encode gives back the same bytes.
 //!
@@ -23,10 +23,13 @@
 use bytes::BufMut;
 
 use crate::codec::{Codec, DecodeError, DecodeErrorKind, EncodeError, EncodeErrorKind};
+use crate::json::KafkaJson;
 use crate::sample::{Sample, SampleRng};
 
 /// A top-level message with an api key and a range of valid versions (a metadata record).
-pub trait ApiMessage: Codec + Sample + Default + Clone + PartialEq + std::fmt::Debug {
+pub trait ApiMessage:
+    Codec + Sample + KafkaJson + Default + Clone + PartialEq + std::fmt::Debug
+{
     /// The record's name in Kafka, e.g. `PartitionRecord`.
     const NAME: &'static str;
     /// The api key in the metadata frame.
@@ -254,6 +257,25 @@ macro_rules! structure {
                     Self::is_known_tag(tag, version)
                 })
                 .map_err(|err| err.within(stringify!($name), "unknown_tagged_fields"))
+            }
+        }
+
+        impl $crate::json::KafkaJson for $name {
+            #[allow(unused_mut, unused_variables)]
+            fn to_kafka_json(&self, version: i16) -> $crate::json::Value {
+                let mut object = $crate::json::Map::new();
+                $(
+                    if version >= $since
+                        && (field_tag!($($tag)?).is_none()
+                            || !$crate::codec::is_default(&self.$field, field_default!($($default)?)))
+                    {
+                        object.insert(
+                            $crate::json::camel_case(stringify!($field)),
+                            $crate::json::KafkaJson::to_kafka_json(&self.$field, version),
+                        );
+                    }
+                )*
+                $crate::json::Value::Object(object)
             }
         }
 

@@ -9,6 +9,7 @@ use std::ops::RangeInclusive;
 use bytes::{BufMut, Bytes, BytesMut};
 
 use crate::codec::{Codec, DecodeError, EncodeError};
+use crate::json::KafkaJson;
 use crate::message::ApiMessage;
 use crate::records::*;
 use crate::varint::{self, VarintError};
@@ -151,6 +152,19 @@ macro_rules! metadata_records {
                     }
                 )*
                 None
+            }
+
+            /// The record as Kafka's tools print it:
+            /// `{"type": "TOPIC_RECORD", "version": 0, "data": {...}}`.
+            pub fn to_kafka_json(&self, version: i16) -> crate::json::Value {
+                let data = match self {
+                    $(MetadataRecord::$variant(record) => record.to_kafka_json(version),)*
+                };
+                serde_json::json!({
+                    "type": crate::json::screaming_snake_case(self.name()),
+                    "version": version,
+                    "data": data,
+                })
             }
 
             /// A pseudo-random record of type `api_key` valid at `version`, fixed by `seed`

@@ -1,9 +1,10 @@
 //! Test vectors from real Apache Kafka controllers (`tests/fixtures/kafka-*/`, see the README in
 //! each): every batch of every log segment, snapshot and bootstrap checkpoint passes
 //! `check_batch`; every record decodes and re-encodes to the same bytes; and every batch rebuilt
-//! with `BatchBuilder` from its decoded records is byte-identical to Kafka's.
+//! with `BatchBuilder` from its decoded records is byte-identical to Kafka's. Each metadata
+//! record printed as Kafka's tools print it equals `kafka-dump-log`'s output in `*.dump.txt`.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use yakt_wire::*;
@@ -32,6 +33,31 @@ fn fixture_files() -> Vec<PathBuf> {
     files
 }
 
+/// The `payload: {...}` JSON of each metadata record in the `kafka-dump-log` output for `path`,
+/// by offset (`<dir>/<relative path with / as _>.dump.txt`).
+fn kafka_payloads(path: &Path) -> BTreeMap<i64, serde_json::Value> {
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let relative = path.strip_prefix(&fixtures).unwrap();
+    let mut parts = relative.iter();
+    let root = fixtures.join(parts.next().unwrap());
+    let rest: Vec<_> = parts.map(|part| part.to_str().unwrap()).collect();
+    let dump = root.join(format!("{}.dump.txt", rest.join("_")));
+    let text =
+        std::fs::read_to_string(&dump).unwrap_or_else(|err| panic!("{}: {err}", dump.display()));
+    let mut payloads = BTreeMap::new();
+    for line in text.lines() {
+        let (Some(offset), Some((_, json))) = (
+            line.strip_prefix("| offset: "),
+            line.split_once(" payload: "),
+        ) else {
+            continue;
+        };
+        let offset: i64 = offset.split(' ').next().unwrap().parse().unwrap();
+        payloads.insert(offset, serde_json::from_str(json).unwrap());
+    }
+    payloads
+}
+
 /// Re-encodes one record's value as yakt would write it.
 fn reencode(log: &LogRecord) -> bytes::Bytes {
     match log {
@@ -43,6 +69,8 @@ fn reencode(log: &LogRecord) -> bytes::Bytes {
 /// Checks one file; returns the (record type, version) pairs it holds.
 fn check_file(path: &Path) -> BTreeSet<(String, i16)> {
     let bytes = std::fs::read(path).unwrap();
+    let kafka_json = kafka_payloads(path);
+    let mut printed = 0;
     let mut seen = BTreeSet::new();
     let mut position = 0;
     while position < bytes.len() {
@@ -77,6 +105,13 @@ fn check_file(path: &Path) -> BTreeSet<(String, i16)> {
             match &log {
                 LogRecord::Metadata(metadata, version) => {
                     seen.insert((metadata.name().to_string(), *version));
+                    assert_eq!(
+                        Some(&metadata.to_kafka_json(*version)),
+                        kafka_json.get(&offset),
+                        "{}: offset {offset}",
+                        path.display()
+                    );
+                    printed += 1;
                     push_metadata(&mut rebuilt, metadata, *version).unwrap();
                 }
                 LogRecord::Control(control) => {
@@ -94,6 +129,12 @@ fn check_file(path: &Path) -> BTreeSet<(String, i16)> {
         );
         position += header.size_in_bytes();
     }
+    assert_eq!(
+        printed,
+        kafka_json.len(),
+        "{}: records Kafka printed",
+        path.display()
+    );
     seen
 }
 
