@@ -461,8 +461,10 @@ impl Log {
         self.store_recovery_point(self.flushed_offset)
     }
 
-    /// Flushes and writes the recovery point.
+    /// Adds the active segment's final time index entry (as Kafka's `LogSegment.close`),
+    /// flushes and writes the recovery point.
     pub fn close(mut self) -> Result<()> {
+        self.active_mut().add_final_time_entry()?;
         self.flush()?;
         self.checkpoint_recovery_point()
     }

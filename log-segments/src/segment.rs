@@ -149,7 +149,7 @@ impl Segment {
             log_file.set_len(outcome.valid_bytes).at(&log_path)?;
             log_file.sync_data().sync_at(&log_path)?;
         }
-        let index = outcome.index;
+        let index = adopt_final_time_entry(fs, dir, base_offset, outcome.index)?;
         let index_file =
             sync_index_file(fs, dir, base_offset, INDEX_SUFFIX, &index.encode_offsets())?;
         let time_index_file = sync_index_file(
@@ -218,11 +218,17 @@ impl Segment {
         self.log_file.sync_data().sync_at(&path)
     }
 
+    /// Adds the time entry Kafka writes when a segment is sealed or closed.
+    pub fn add_final_time_entry(&mut self) -> Result<()> {
+        match self.index.on_seal() {
+            Some(entry) => self.write_time_entry(entry),
+            None => Ok(()),
+        }
+    }
+
     /// Seals the segment: syncs it and its indexes, adds the final time entry, maps it.
     pub fn seal(&mut self) -> Result<()> {
-        if let Some(entry) = self.index.on_seal() {
-            self.write_time_entry(entry)?;
-        }
+        self.add_final_time_entry()?;
         self.sync()?;
         let index_path = self.path(INDEX_SUFFIX);
         self.index_file.sync_data().sync_at(&index_path)?;
@@ -364,6 +370,27 @@ fn entry_len(suffix: &str) -> usize {
     } else {
         crate::index::TIME_ENTRY_BYTES
     }
+}
+
+/// The rebuilt index, plus the final time entry of a sealed or cleanly closed segment when
+/// the `.timeindex` on disk holds exactly that (Kafka adds it in `LogSegment.close` and when a
+/// segment stops being active).
+fn adopt_final_time_entry(
+    fs: &dyn FileSystem,
+    dir: &Path,
+    base_offset: i64,
+    index: SegmentIndex,
+) -> Result<SegmentIndex> {
+    let mut with_final = index.clone();
+    if with_final.on_seal().is_none() {
+        return Ok(index);
+    }
+    let path = dir.join(file_name(base_offset, TIME_INDEX_SUFFIX));
+    let on_disk = durable::read_if_exists(fs, &path)?;
+    if on_disk.as_deref() == Some(&with_final.encode_times()[..]) {
+        return Ok(with_final);
+    }
+    Ok(index)
 }
 
 /// Writes an index file if its contents differ from `expected`; returns it open.

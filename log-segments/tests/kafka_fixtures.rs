@@ -110,3 +110,62 @@ fn kafka_4_3_1_format_output_is_read_and_reproduced() {
 fn kafka_4_0_2_format_output_is_read_and_reproduced() {
     check_version("4.0.2");
 }
+
+/// A log a real Kafka 4.3.1 controller wrote (and closed cleanly) opens, recovers nothing,
+/// reads completely, and its files (indexes included) are left byte for byte as Kafka wrote
+/// them.
+#[test]
+fn kafka_controller_log_is_opened_read_and_left_untouched() {
+    let source = fixture("4.3.1-controller");
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("__cluster_metadata-0");
+    std::fs::create_dir_all(&dir).unwrap();
+    let names = [
+        "00000000000000000000.log",
+        "00000000000000000000.index",
+        "00000000000000000000.timeindex",
+        "leader-epoch-checkpoint",
+        "partition.metadata",
+        "quorum-state",
+    ];
+    for name in names {
+        std::fs::copy(source.join(name), dir.join(name)).unwrap();
+    }
+    let log = yakt_log::Log::open(Arc::new(RealFs), &dir, yakt_log::LogConfig::default()).unwrap();
+    assert_eq!((log.log_start_offset(), log.log_end_offset()), (0, 86));
+    assert_eq!(log.latest_epoch(), Some(1));
+    assert_eq!(log.end_offset_for_epoch(1), (1, 86));
+    let mut offset = 0;
+    let mut control_batches = 0;
+    while offset < log.log_end_offset() {
+        let bytes = log.read(offset, 1 << 20).unwrap();
+        let mut rest = &bytes[..];
+        while !rest.is_empty() {
+            let view = yakt_wire::batch::BatchView::parse(rest).unwrap();
+            assert_eq!(view.header.base_offset, offset);
+            control_batches += usize::from(view.header.is_control());
+            assert_eq!(
+                view.records().count() as i64,
+                view.header.next_offset() - offset
+            );
+            offset = view.header.next_offset();
+            rest = &rest[view.bytes.len()..];
+        }
+    }
+    assert!(control_batches >= 1, "the leader change batch");
+    for name in names {
+        let ours = std::fs::read(dir.join(name)).unwrap();
+        assert_eq!(
+            ours,
+            std::fs::read(source.join(name)).unwrap(),
+            "{name} changed"
+        );
+    }
+    let quorum = yakt_log::state::read_quorum_state(&RealFs, &dir)
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (quorum.leader_id, quorum.leader_epoch, quorum.data_version),
+        (1, 1, 1)
+    );
+}

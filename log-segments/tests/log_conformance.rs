@@ -85,10 +85,23 @@ on_both!(rolls_at_segment_bytes_and_reads_across_segments, |env| {
     let all = read_all(&log);
     assert_eq!(all.len(), 40);
     assert!(all.windows(2).all(|w| w[1].0 == w[0].1 + 1));
-    drop(log);
+    log.close().unwrap();
+    let index_files = |env: &Env| -> Vec<Vec<u8>> {
+        let names = env.fs.list_dir(&env.dir).unwrap();
+        let indexes = names.iter().filter(|n| n.ends_with("index"));
+        indexes
+            .map(|n| env.fs.read(&env.path(n)).unwrap())
+            .collect()
+    };
+    let before = index_files(&env);
     let log = env.open(small_segments(2_000)).unwrap();
     assert_eq!(log.segment_base_offsets(), segments);
     assert_eq!(read_all(&log), all);
+    assert_eq!(
+        index_files(&env),
+        before,
+        "indexes that match the log are kept"
+    );
 });
 
 on_both!(
