@@ -1,0 +1,131 @@
+//! The other direction: Kafka's own `kafka-dump-log --cluster-metadata-decoder` reads a segment
+//! in which yakt wrote every metadata record type at its newest version (pseudo-random values,
+//! unknown tagged fields included), and prints the field values yakt put there.
+//!
+//! Needs Java 17 and Kafka's jars (`scripts/kafka fetch`); without them the test is skipped,
+//! except under CI (`CI` set), where it fails.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use yakt_wire::metadata::{latest_version, MetadataRecord};
+use yakt_wire::*;
+
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+/// The Kafka release named in `scripts/kafka-versions` (or the environment).
+fn kafka_version() -> String {
+    if let Ok(version) = std::env::var("YAKT_KAFKA_VERSION") {
+        return version;
+    }
+    let text = std::fs::read_to_string(repo_root().join("scripts/kafka-versions")).unwrap();
+    text.lines()
+        .find_map(|line| line.strip_prefix("YAKT_KAFKA_VERSION="))
+        .expect("YAKT_KAFKA_VERSION in scripts/kafka-versions")
+        .trim()
+        .to_string()
+}
+
+fn kafka_available(version: &str) -> bool {
+    let script = repo_root().join("scripts/kafka");
+    let libs = Command::new(&script).args(["libs", version]).output();
+    let java = Path::new("/usr/lib/jvm/java-17-openjdk-amd64/bin/java").exists()
+        || std::env::var_os("JAVA_HOME").is_some();
+    matches!(libs, Ok(out) if out.status.success()) && java
+}
+
+/// Every record type the Kafka release knows (key 29 arrived after 4.3), three values each.
+fn records() -> Vec<(MetadataRecord, i16)> {
+    let mut out = Vec::new();
+    for &api_key in API_KEYS.iter().filter(|&&key| key <= 28) {
+        let version = latest_version(api_key).unwrap();
+        for seed in 0..3u64 {
+            let mut record = MetadataRecord::sample(api_key, version, seed * 7919 + 1).unwrap();
+            if let MetadataRecord::ClientQuota(quota) = &mut record {
+                // JSON has no infinities; Kafka's tool would print a bare `Infinity`.
+                if !quota.value.is_finite() {
+                    quota.value = 0.25;
+                }
+            }
+            out.push((record, version));
+        }
+    }
+    out
+}
+
+#[test]
+fn kafka_dump_log_prints_what_yakt_wrote() {
+    let version = kafka_version();
+    if !kafka_available(&version) {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "Kafka {version} jars or Java missing under CI"
+        );
+        eprintln!("skipped: Kafka {version} jars or Java 17 not found (run scripts/kafka fetch)");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let segment = dir.path().join("00000000000000000000.log");
+    let records = records();
+    let mut bytes = Vec::new();
+    for (offset, chunk) in records.chunks(3).enumerate() {
+        let base_offset = offset as i64 * 3;
+        let mut builder = BatchBuilder::new(base_offset, 1, 1_700_000_000_000 + base_offset);
+        for (record, version) in chunk {
+            push_metadata(&mut builder, record, *version).unwrap();
+        }
+        bytes.extend_from_slice(&builder.build());
+    }
+    std::fs::write(&segment, &bytes).unwrap();
+
+    let output = Command::new(repo_root().join("scripts/kafka"))
+        .args([
+            "run",
+            &version,
+            "dump-log",
+            "--cluster-metadata-decoder",
+            "--files",
+        ])
+        .arg(&segment)
+        .env(
+            "YAKT_KAFKA_JAVA_OPTS",
+            "-Dfile.encoding=UTF-8 -Dsun.stdout.encoding=UTF-8 -Dstdout.encoding=UTF-8",
+        )
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        output.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+
+    let printed: Vec<(i64, serde_json::Value)> = stdout
+        .lines()
+        .filter_map(|line| {
+            let offset = line
+                .strip_prefix("| offset: ")?
+                .split(' ')
+                .next()?
+                .parse()
+                .ok()?;
+            let (_, json) = line.split_once(" payload: ")?;
+            Some((offset, serde_json::from_str(json).unwrap()))
+        })
+        .collect();
+    assert_eq!(printed.len(), records.len(), "{stdout}");
+    for ((offset, json), (i, (record, version))) in printed.iter().zip(records.iter().enumerate()) {
+        assert_eq!(*offset, i as i64);
+        assert_eq!(
+            json,
+            &record.to_kafka_json(*version),
+            "offset {offset}: {}",
+            record.name()
+        );
+    }
+}
