@@ -15,6 +15,9 @@ use crate::varint::{self, VarintError};
 /// Kafka's limit on a string's encoded length (`Short.MAX_VALUE`).
 pub const MAX_STRING_LENGTH: usize = 0x7fff;
 
+/// Most elements an array reserves room for before reading them.
+const MAX_PREALLOCATED_ELEMENTS: usize = 1024;
+
 /// What was wrong with the bytes of one field.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DecodeErrorKind {
@@ -443,7 +446,9 @@ impl Compact for Bytes {
 impl<T: Codec> Compact for Vec<T> {
     const UNIT_LEN: usize = T::MIN_LEN;
     fn read_body(buf: &mut &[u8], length: usize, version: i16) -> Result<Self, DecodeError> {
-        let mut items = Vec::with_capacity(length);
+        // The count is already bounded by the bytes left; the up-front capacity is bounded too,
+        // so memory grows with the elements actually read.
+        let mut items = Vec::with_capacity(length.min(MAX_PREALLOCATED_ELEMENTS));
         for _ in 0..length {
             items.push(T::read(buf, version)?);
         }

@@ -172,7 +172,14 @@ macro_rules! structure {
         }
 
         impl $crate::codec::Codec for $name {
-            const MIN_LEN: usize = 1;
+            // The tagged-field count plus the fields present at every version.
+            const MIN_LEN: usize = 1 $(
+                + if field_tag!($($tag)?).is_none() && $since == 0 {
+                    <$ty as $crate::codec::Codec>::MIN_LEN
+                } else {
+                    0
+                }
+            )*;
 
             #[allow(unused_mut, unused_variables)]
             fn read(buf: &mut &[u8], version: i16) -> Result<Self, $crate::codec::DecodeError> {
