@@ -8,6 +8,7 @@
 #![deny(missing_docs)]
 
 pub mod control;
+pub mod dump;
 pub mod durable;
 pub mod epoch_cache;
 pub mod error;

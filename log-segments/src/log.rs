@@ -89,7 +89,10 @@ pub struct Log {
 impl Log {
     /// Opens (creating if needed) the log in the partition directory `dir`, recovering it.
     pub fn open(fs: Arc<dyn FileSystem>, dir: &Path, config: LogConfig) -> Result<Log> {
-        fs.create_dir_all(dir).at(dir)?;
+        if !fs.exists(dir) {
+            fs.create_dir_all(dir).at(dir)?;
+            durable::sync_parent(&*fs, dir)?;
+        }
         ensure_partition_metadata(&*fs, dir)?;
         remove_leftovers(&*fs, dir)?;
         let recovery_point = load_recovery_point(&*fs, dir)?;

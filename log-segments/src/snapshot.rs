@@ -409,3 +409,22 @@ pub fn remove_partial(fs: &dyn FileSystem, dir: &Path) -> Result<Vec<String>> {
     }
     Ok(removed)
 }
+
+/// Deletes snapshots wholly behind the log start (their end offset is below it), always
+/// keeping the latest snapshot; returns the ids deleted. Call after the log start moved.
+pub fn delete_snapshots_below(
+    fs: &dyn FileSystem,
+    dir: &Path,
+    log_start_offset: i64,
+) -> Result<Vec<SnapshotId>> {
+    let mut ids = list_snapshots(fs, dir)?;
+    ids.pop();
+    let doomed: Vec<SnapshotId> = ids
+        .into_iter()
+        .filter(|id| id.end_offset < log_start_offset)
+        .collect();
+    for id in &doomed {
+        delete_snapshot(fs, dir, *id)?;
+    }
+    Ok(doomed)
+}

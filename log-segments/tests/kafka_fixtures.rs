@@ -169,3 +169,29 @@ fn kafka_controller_log_is_opened_read_and_left_untouched() {
         (1, 1, 1)
     );
 }
+
+#[test]
+fn dump_file_walks_kafka_batches_and_reports_a_torn_tail() {
+    let log = fixture("4.3.1-controller").join("00000000000000000000.log");
+    let dumped = yakt_log::dump::dump_file(&RealFs, &log).unwrap();
+    assert!(dumped.problem.is_none());
+    let last = dumped.batches.last().unwrap();
+    assert_eq!(last.header.next_offset(), 86);
+    let records: usize = dumped.batches.iter().map(|b| b.records.len()).sum();
+    assert_eq!(records, 86);
+    assert!(dumped
+        .batches
+        .windows(2)
+        .all(|w| w[1].header.base_offset == w[0].header.next_offset()));
+
+    let bytes = std::fs::read(&log).unwrap();
+    let mem = MemFs::new();
+    let path = Path::new("/x/00000000000000000000.log");
+    mem.create_dir_all(Path::new("/x")).unwrap();
+    mem.put_file(path, &bytes[..bytes.len() - 3]);
+    let torn = yakt_log::dump::dump_file(&mem, path).unwrap();
+    assert_eq!(torn.batches.len(), dumped.batches.len() - 1);
+    let problem = torn.problem.unwrap();
+    assert_eq!(problem.position, last.position);
+    assert!(problem.reason.contains("truncated"), "{}", problem.reason);
+}

@@ -219,3 +219,19 @@ fn bootstrap_checkpoint_and_dynamic_quorum_controls_round_trip() {
     assert_eq!(snap.control_records, controls);
     assert!(snap.records.is_empty());
 }
+
+#[test]
+fn snapshots_behind_the_log_start_are_deleted_but_never_the_latest() {
+    let env = Env::mem();
+    for (end, epoch) in [(3, 1), (8, 1), (20, 2)] {
+        write(&env, id(end, epoch), &[b"r"]);
+    }
+    let deleted = snapshot::delete_snapshots_below(&*env.fs, &env.dir, 10).unwrap();
+    assert_eq!(deleted, [id(3, 1), id(8, 1)]);
+    let deleted = snapshot::delete_snapshots_below(&*env.fs, &env.dir, 100).unwrap();
+    assert!(deleted.is_empty());
+    assert_eq!(
+        snapshot::list_snapshots(&*env.fs, &env.dir).unwrap(),
+        [id(20, 2)]
+    );
+}
