@@ -10,8 +10,8 @@ mod support;
 use std::time::Duration;
 
 use support::{
-    compile_java, expect_success, free_port, kafka_old_version, kafka_version, wait_for_port,
-    KafkaBroker, KafkaTool,
+    compile_java, expect_success, format_storage, free_port, kafka_old_version, kafka_version,
+    random_cluster_id, wait_for_port, write_properties, KafkaBroker, KafkaTool,
 };
 
 fn java_controller_round_trip(version: &str) {
@@ -34,30 +34,9 @@ fn java_controller_round_trip(version: &str) {
         ("log.dirs", metadata_dir_text.as_str()),
     ];
     let properties_path = dir.path().join("format.properties");
-    std::fs::write(
-        &properties_path,
-        properties
-            .iter()
-            .map(|(k, v)| format!("{k}={v}\n"))
-            .collect::<String>(),
-    )
-    .expect("write properties");
-    let cluster_id = expect_success(
-        &KafkaTool::run(version, "storage", &["random-uuid"]),
-        "random-uuid",
-    );
-    let format = KafkaTool::run(
-        version,
-        "storage",
-        &[
-            "format",
-            "-t",
-            cluster_id.trim(),
-            "-c",
-            properties_path.to_str().expect("utf-8 path"),
-        ],
-    );
-    expect_success(&format, "kafka-storage format");
+    write_properties(&properties_path, &properties);
+    let cluster_id = random_cluster_id(version);
+    format_storage(version, &cluster_id, &properties_path);
 
     let mut controller = KafkaBroker::start(version, &properties, dir.path());
     wait_for_port(
@@ -72,7 +51,7 @@ fn java_controller_round_trip(version: &str) {
     );
     let quorum = expect_success(&quorum, "kafka-metadata-quorum describe --status");
     assert!(
-        quorum.contains(&format!("ClusterId:              {}", cluster_id.trim())),
+        quorum.contains(&format!("ClusterId:              {}", cluster_id)),
         "{quorum}"
     );
     assert!(quorum.contains("LeaderId:               1"), "{quorum}");

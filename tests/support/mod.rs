@@ -166,6 +166,34 @@ pub fn properties_text(properties: &[(String, String)]) -> String {
         .collect()
 }
 
+/// Writes `properties` to `path` as a Java properties file.
+pub fn write_properties(path: &Path, properties: &[(&str, &str)]) {
+    let mut owned = Vec::new();
+    merge_properties(&mut owned, properties);
+    fs::write(path, properties_text(&owned))
+        .unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
+}
+
+/// A new cluster id from Kafka's own `kafka-storage random-uuid`.
+pub fn random_cluster_id(version: &str) -> String {
+    let output = KafkaTool::run(version, "storage", &["random-uuid"]);
+    expect_success(&output, "kafka-storage random-uuid")
+        .trim()
+        .to_string()
+}
+
+/// Formats the directories named in the properties file `config` with Kafka's own
+/// `kafka-storage format -t <cluster_id> -c <config>`, panicking if it fails.
+pub fn format_storage(version: &str, cluster_id: &str, config: &Path) {
+    let config_text = config.to_str().expect("UTF-8 path");
+    let output = KafkaTool::run(
+        version,
+        "storage",
+        &["format", "-t", cluster_id, "-c", config_text],
+    );
+    expect_success(&output, &format!("kafka-storage format -c {config_text}"));
+}
+
 /// Overlays `overrides` onto `base`, replacing keys that are already there.
 pub fn merge_properties(base: &mut Vec<(String, String)>, overrides: &[(&str, &str)]) {
     for (key, value) in overrides {
@@ -530,10 +558,15 @@ impl YaktProcess {
         let log_dir = test_log_dir("yakt");
         fs::copy(&config_path, log_dir.join("controller.properties")).expect("keep properties");
         let mut command = Command::new(env!("CARGO_BIN_EXE_yakt"));
-        command.arg("run").arg("--config").arg(&config_path).env(
-            "RUST_LOG",
-            std::env::var("RUST_LOG").unwrap_or("info".into()),
-        );
+        command
+            .arg("run")
+            .arg("--config")
+            .arg(&config_path)
+            .env(
+                "RUST_LOG",
+                std::env::var("RUST_LOG").unwrap_or("info".into()),
+            )
+            .env("NO_COLOR", "1");
         let mut process = BackgroundProcess::spawn("yakt", command, log_dir);
         wait_for_port(SocketAddr::from(([127, 0, 0, 1], port)), &mut process);
         YaktProcess {
