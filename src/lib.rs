@@ -4,6 +4,8 @@
 //! configuration file, the Kafka-protocol listener and the CLI's commands.
 #![deny(missing_docs)]
 
+pub mod commands;
 pub mod config;
+pub mod features;
 pub mod node;
 pub mod server;

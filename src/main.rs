@@ -1,14 +1,15 @@
-//! The `yakt` command line: run a controller, manage its storage, and small tools.
+//! The `yakt` command line: run a controller, manage its storage, and small tools. Each
+//! command's work lives in `yakt::commands`; this file only parses arguments.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::Context as _;
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 use tracing_subscriber::EnvFilter;
 
+use yakt::commands;
+use yakt::commands::format::{FormatOptions, InitialQuorum};
 use yakt::config::ControllerConfig;
-use yakt::node::Node;
 
 /// yakt: a KRaft controller quorum for Apache Kafka.
 #[derive(Debug, Parser)]
@@ -26,16 +27,84 @@ enum Command {
         #[arg(long, short = 'c', value_name = "FILE")]
         config: PathBuf,
     },
+    /// Format the controller's log directories, as `kafka-storage format` does.
+    Format(FormatArgs),
     /// Print a random Kafka Uuid in its base64 form (as `kafka-storage random-uuid` does).
     RandomUuid,
     /// Print yakt's version.
     Version,
 }
 
+/// The arguments of `kafka-storage format`, for a controller.
+#[derive(Debug, Args)]
+struct FormatArgs {
+    /// The controller's properties file: every directory of `log.dirs` and
+    /// `metadata.log.dir` is formatted.
+    #[arg(long, short = 'c', value_name = "FILE")]
+    config: PathBuf,
+    /// The cluster id (e.g. from `yakt random-uuid`); every node of the cluster uses the same.
+    #[arg(long, short = 't', value_name = "ID")]
+    cluster_id: String,
+    /// The release whose feature levels the cluster starts with: a release such as `4.0` (its
+    /// newest metadata.version) or a metadata.version such as `4.0-IV1`, from 3.3-IV3 to
+    /// 4.3-IV0. Default 4.0 (metadata.version 25), not Kafka's newest: a 4.0.x broker supports
+    /// metadata.version 25 at most, and yakt serves 4.0 and newer brokers.
+    #[arg(long, short = 'r', value_name = "VERSION")]
+    release_version: Option<String>,
+    /// A feature level to start with instead of the release's default, e.g.
+    /// `group.version=0` (repeatable).
+    #[arg(long, short = 'f', value_name = "NAME=LEVEL")]
+    feature: Vec<String>,
+    /// Start a dynamic quorum with this controller as its only voter (needs
+    /// `controller.quorum.bootstrap.servers` instead of `controller.quorum.voters`).
+    #[arg(long, short = 's', conflicts_with_all = ["initial_controllers", "no_initial_controllers"])]
+    standalone: bool,
+    /// Start a dynamic quorum with these voters: `id@host:port:directoryId,...`; format every
+    /// controller with the same list.
+    #[arg(
+        long,
+        short = 'I',
+        value_name = "LIST",
+        conflicts_with = "no_initial_controllers"
+    )]
+    initial_controllers: Option<String>,
+    /// Join a dynamic quorum later (`controller.quorum.voters` is empty) without voters now.
+    #[arg(long, short = 'N')]
+    no_initial_controllers: bool,
+    /// Skip directories that are already formatted instead of failing.
+    #[arg(long, short = 'g')]
+    ignore_formatted: bool,
+}
+
+impl FormatArgs {
+    fn options(&self) -> FormatOptions {
+        let initial_quorum = if self.standalone {
+            InitialQuorum::Standalone
+        } else if let Some(list) = &self.initial_controllers {
+            InitialQuorum::InitialControllers(list.clone())
+        } else if self.no_initial_controllers {
+            InitialQuorum::NoInitialControllers
+        } else {
+            InitialQuorum::Unspecified
+        };
+        FormatOptions {
+            cluster_id: self.cluster_id.clone(),
+            release_version: self.release_version.clone(),
+            features: self.feature.clone(),
+            initial_quorum,
+            ignore_formatted: self.ignore_formatted,
+        }
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
-        Command::Run { config } => run(config),
+        Command::Run { config } => {
+            init_tracing();
+            commands::run::run(&config)
+        }
+        Command::Format(args) => format(&args),
         Command::RandomUuid => {
             println!("{}", yakt_wire::Uuid::random());
             Ok(())
@@ -63,34 +132,8 @@ fn init_tracing() {
         .init();
 }
 
-fn run(path: PathBuf) -> anyhow::Result<()> {
-    init_tracing();
-    let config = ControllerConfig::load(&path)?;
-    for key in config.unused_keys() {
-        tracing::info!(key = %key, "configuration key is not used by yakt");
-    }
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
-    runtime.block_on(async {
-        let node = Node::start(&config).await?;
-        tracing::info!(node_id = config.node_id, "controller started");
-        wait_for_signal().await?;
-        tracing::info!("shutting down");
-        node.shutdown().await;
-        Ok(())
-    })
-}
-
-/// Resolves on SIGTERM or SIGINT.
-async fn wait_for_signal() -> anyhow::Result<()> {
-    use tokio::signal::unix::{signal, SignalKind};
-    let mut terminate = signal(SignalKind::terminate()).context("cannot watch SIGTERM")?;
-    let mut interrupt = signal(SignalKind::interrupt()).context("cannot watch SIGINT")?;
-    tokio::select! {
-        _ = terminate.recv() => {}
-        _ = interrupt.recv() => {}
-    }
+fn format(args: &FormatArgs) -> anyhow::Result<()> {
+    let config = ControllerConfig::load(&args.config)?;
+    commands::format::format(&config, &args.options(), &mut std::io::stdout().lock())?;
     Ok(())
 }

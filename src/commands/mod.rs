@@ -1,0 +1,10 @@
+//! The `yakt` commands behind the command line: each module owns one command's work and its
+//! output, so `main.rs` stays a thin argument parser and tests can call the commands directly.
+//!
+//! - [`run`]: a controller from Kafka's `controller.properties`, until SIGTERM/SIGINT.
+//! - [`format`]: what `kafka-storage format` writes for a controller ([`voters`] parses the
+//!   initial voters of a dynamic quorum).
+
+pub mod format;
+pub mod run;
+pub mod voters;
