@@ -53,6 +53,8 @@ pub struct SegmentIndex {
     bytes_since_last_entry: u64,
     /// The largest batch max timestamp so far (-1 when none).
     pub max_timestamp: i64,
+    /// The first batch's max timestamp: when the segment started, for time-based rolling.
+    pub first_timestamp: Option<i64>,
     offset_of_max_timestamp: i64,
     /// `.index` entries.
     pub offsets: Vec<OffsetEntry>,
@@ -68,6 +70,7 @@ impl SegmentIndex {
             interval_bytes,
             bytes_since_last_entry: 0,
             max_timestamp: -1,
+            first_timestamp: None,
             offset_of_max_timestamp: base_offset,
             offsets: Vec::new(),
             times: Vec::new(),
@@ -81,6 +84,7 @@ impl SegmentIndex {
     /// Accounts for a batch appended (or recovered); returns the new entries, if any, so the
     /// caller can append them to the files.
     pub fn on_batch(&mut self, batch: BatchFacts) -> (Option<OffsetEntry>, Option<TimeEntry>) {
+        self.first_timestamp.get_or_insert(batch.max_timestamp);
         if batch.max_timestamp > self.max_timestamp {
             self.max_timestamp = batch.max_timestamp;
             self.offset_of_max_timestamp = batch.last_offset;

@@ -33,6 +33,8 @@ pub const DEFAULT_SEGMENT_BYTES: u64 = 1024 * 1024 * 1024;
 pub const DEFAULT_RETENTION_BYTES: i64 = 100 * 1024 * 1024;
 /// Kafka's `metadata.max.retention.ms` default: 7 days.
 pub const DEFAULT_RETENTION_MS: i64 = 7 * 24 * 60 * 60 * 1000;
+/// Kafka's `metadata.log.segment.ms` default: 7 days.
+pub const DEFAULT_SEGMENT_MS: i64 = 7 * 24 * 60 * 60 * 1000;
 /// Kafka's raft `MAX_BATCH_SIZE_BYTES`: 8 MiB.
 pub const DEFAULT_MAX_BATCH_BYTES: usize = 8 * 1024 * 1024;
 
@@ -41,6 +43,8 @@ pub const DEFAULT_MAX_BATCH_BYTES: usize = 8 * 1024 * 1024;
 pub struct LogConfig {
     /// Roll to a new segment when the active one would exceed this.
     pub segment_bytes: u64,
+    /// Roll when a batch is this much newer than the active segment's first batch.
+    pub segment_ms: i64,
     /// Bytes between index entries (`index.interval.bytes`).
     pub index_interval_bytes: usize,
     /// The largest batch accepted on append and on recovery.
@@ -55,6 +59,7 @@ impl Default for LogConfig {
     fn default() -> Self {
         LogConfig {
             segment_bytes: DEFAULT_SEGMENT_BYTES,
+            segment_ms: DEFAULT_SEGMENT_MS,
             index_interval_bytes: INDEX_INTERVAL_BYTES,
             max_batch_bytes: DEFAULT_MAX_BATCH_BYTES,
             retention_bytes: DEFAULT_RETENTION_BYTES,
@@ -394,7 +399,7 @@ impl Log {
     }
 
     fn append_checked(&mut self, batch: &[u8], header: &BatchHeader) -> Result<()> {
-        self.maybe_roll(batch.len() as u64, header.last_offset())?;
+        self.maybe_roll(batch.len() as u64, header)?;
         self.active_mut().append(batch, header)?;
         if self
             .epochs
@@ -405,11 +410,14 @@ impl Log {
         Ok(())
     }
 
-    fn maybe_roll(&mut self, batch_bytes: u64, last_offset: i64) -> Result<()> {
+    fn maybe_roll(&mut self, batch_bytes: u64, header: &BatchHeader) -> Result<()> {
         let active = self.active();
         let too_big = active.size > 0 && active.size + batch_bytes > self.config.segment_bytes;
-        let offset_overflow = last_offset - active.base_offset > i64::from(i32::MAX);
-        if too_big || offset_overflow {
+        let too_old = active.index.first_timestamp.is_some_and(|first| {
+            header.max_timestamp.saturating_sub(first) > self.config.segment_ms
+        });
+        let offset_overflow = header.last_offset() - active.base_offset > i64::from(i32::MAX);
+        if too_big || too_old || offset_overflow {
             self.roll()?;
         }
         Ok(())

@@ -294,3 +294,22 @@ on_both!(partition_metadata_is_written_and_checked, |env| {
     let err = env.open(LogConfig::default()).unwrap_err();
     assert!(matches!(err, LogError::TopicIdMismatch { .. }), "{err}");
 });
+
+on_both!(
+    rolls_when_a_batch_is_segment_ms_newer_than_the_segment_start,
+    |env| {
+        let config = LogConfig {
+            segment_ms: 1_000,
+            ..LogConfig::default()
+        };
+        let mut log = env.open(config.clone()).unwrap();
+        for timestamp_ms in [10_000, 10_500, 11_000, 11_001, 11_500] {
+            log.append_as_leader(&batch(1, 0, timestamp_ms), 1).unwrap();
+        }
+        assert_eq!(log.segment_base_offsets(), [0, 3]);
+        drop(log);
+        let mut log = env.open(config).unwrap();
+        log.append_as_leader(&batch(1, 0, 12_002), 1).unwrap();
+        assert_eq!(log.segment_base_offsets(), [0, 3, 5]);
+    }
+);
