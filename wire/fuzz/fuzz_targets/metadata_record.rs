@@ -1,6 +1,6 @@
 //! Metadata record frames: any input decodes to a record or a typed error, never a panic, and a
-//! record that decodes re-encodes to bytes that decode to the same record and re-encode
-//! identically.
+//! record that decodes re-encodes to bytes that decode and re-encode identically. (Bytes, not
+//! values, are compared: a float64 field may hold NaN, which is not equal to itself.)
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -12,7 +12,7 @@ fuzz_target!(|data: &[u8]| {
     };
     let encoded = encode_frame(&record, version).expect("a decoded record re-encodes");
     let (again, again_version) = decode_frame(&encoded).expect("a re-encoded record decodes");
-    assert_eq!(again, record);
+    assert_eq!(again.api_key(), record.api_key());
     assert_eq!(again_version, version);
     assert_eq!(encode_frame(&again, version).expect("re-encodes"), encoded);
 });

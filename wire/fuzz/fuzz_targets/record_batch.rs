@@ -42,7 +42,9 @@ fuzz_target!(|data: &[u8]| {
                 match result {
                     Ok((_, LogRecord::Metadata(record, version))) => {
                         let encoded = encode_frame(&record, version).expect("re-encodes");
-                        assert_eq!(decode_frame(&encoded).expect("decodes"), (record, version));
+                        let (again, again_version) = decode_frame(&encoded).expect("decodes");
+                        assert_eq!(again_version, version);
+                        assert_eq!(encode_frame(&again, version).expect("re-encodes"), encoded);
                     }
                     Ok((_, LogRecord::Control(record))) => {
                         let value = record.encode_value().expect("re-encodes");
