@@ -8,4 +8,5 @@ pub mod commands;
 pub mod config;
 pub mod features;
 pub mod node;
+pub mod raft;
 pub mod server;

@@ -1,0 +1,94 @@
+//! The engine's configuration: who this node is, the voter set, the cluster id, and Kafka's
+//! quorum timeouts under their `controller.quorum.*` meanings (`QuorumConfig.java`).
+
+use std::collections::BTreeMap;
+
+use yakt_wire::Uuid;
+
+use super::types::{Endpoint, NodeId};
+
+/// Configuration of one [`RaftEngine`](super::RaftEngine).
+#[derive(Debug, Clone)]
+pub struct RaftConfig {
+    /// This node's `node.id`.
+    pub node_id: NodeId,
+    /// This node's metadata directory id (`Uuid::ZERO` when unknown, as at kraft.version 0).
+    pub directory_id: Uuid,
+    /// The cluster id from `meta.properties`; requests carrying another one are refused with
+    /// INCONSISTENT_CLUSTER_ID.
+    pub cluster_id: String,
+    /// The static voter set (`controller.quorum.voters`) and each voter's controller endpoint.
+    pub voters: BTreeMap<NodeId, Endpoint>,
+    /// The controller listener's name (the first of `controller.listener.names`), sent with the
+    /// leader's endpoint in BeginQuorumEpoch.
+    pub listener_name: String,
+    /// `controller.quorum.election.timeout.ms`; each election timeout is drawn in [T, 2T).
+    pub election_timeout_ms: u64,
+    /// `controller.quorum.fetch.timeout.ms`: a voter that has not fetched successfully for this
+    /// long starts an election; a leader without fetches from a majority for 1.5 times this
+    /// long resigns.
+    pub fetch_timeout_ms: u64,
+    /// `controller.quorum.election.backoff.max.ms`.
+    pub election_backoff_max_ms: u64,
+    /// `controller.quorum.request.timeout.ms`: an outbound request unanswered for this long fails.
+    pub request_timeout_ms: u64,
+    /// `controller.quorum.retry.backoff.ms`: wait after a failed request to the same node.
+    pub retry_backoff_ms: u64,
+    /// MaxWaitMs sent in Fetch requests (Kafka's raft client uses 500 ms).
+    pub fetch_max_wait_ms: u64,
+    /// Most bytes of records returned in one Fetch response (Kafka: 8 MiB).
+    pub fetch_max_bytes: usize,
+    /// Most bytes asked for in one FetchSnapshot request.
+    pub fetch_snapshot_max_bytes: usize,
+    /// Deliberate bugs for the simulator's self-test; all off in production.
+    #[doc(hidden)]
+    pub planted_bugs: PlantedBugs,
+}
+
+impl RaftConfig {
+    /// A configuration with Kafka's default timeouts.
+    pub fn new(
+        node_id: NodeId,
+        cluster_id: impl Into<String>,
+        voters: BTreeMap<NodeId, Endpoint>,
+    ) -> RaftConfig {
+        RaftConfig {
+            node_id,
+            directory_id: Uuid::default(),
+            cluster_id: cluster_id.into(),
+            voters,
+            listener_name: "CONTROLLER".to_owned(),
+            election_timeout_ms: 1_000,
+            fetch_timeout_ms: 2_000,
+            election_backoff_max_ms: 1_000,
+            request_timeout_ms: 2_000,
+            retry_backoff_ms: 20,
+            fetch_max_wait_ms: 500,
+            fetch_max_bytes: 8 * 1024 * 1024,
+            fetch_snapshot_max_bytes: 1024 * 1024,
+            planted_bugs: PlantedBugs::default(),
+        }
+    }
+
+    /// Whether this node is a voter.
+    pub fn is_voter(&self) -> bool {
+        self.voters.contains_key(&self.node_id)
+    }
+
+    /// Votes needed to win an election: a strict majority of the voters.
+    pub fn majority(&self) -> usize {
+        self.voters.len() / 2 + 1
+    }
+}
+
+/// Bugs that can be switched on to prove the simulator catches them. Never set in production.
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PlantedBugs {
+    /// Grant votes without writing them to the quorum-state store first.
+    pub skip_vote_persist: bool,
+    /// Advance the high watermark to an offset held by fewer than a majority of voters.
+    pub hwm_without_majority: bool,
+    /// Truncate a diverged follower one offset too far up, keeping a record it should drop.
+    pub off_by_one_truncation: bool,
+}

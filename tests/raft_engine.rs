@@ -1,0 +1,887 @@
+//! Behaviour of the sans-IO raft engine, asserted on the outputs each event produces: elections
+//! with pre-vote, vote granting rules, replication, divergence, the high watermark, long polls,
+//! epoch checks, check-quorum and graceful resignation. No sockets, no sleeps.
+
+use std::collections::BTreeMap;
+
+use bytes::Bytes;
+use kafka_protocol::messages::{FetchResponse, VoteResponse};
+use yakt::raft::messages::{self, FetchParams, VoteParams};
+use yakt::raft::types::error_code;
+use yakt::raft::{
+    Endpoint, Event, MemLog, MemStore, NodeId, OffsetAndEpoch, Output, QuorumStateStore,
+    RaftConfig, RaftEngine, RaftLog, RaftRequest, RaftResponse, RequestId, RoleKind,
+};
+
+const CLUSTER: &str = "test-cluster";
+
+type Engine = RaftEngine<MemLog, MemStore>;
+
+fn config(node_id: NodeId, voters: &[NodeId]) -> RaftConfig {
+    let voters: BTreeMap<NodeId, Endpoint> = voters
+        .iter()
+        .map(|id| {
+            let endpoint = Endpoint {
+                host: format!("node{id}"),
+                port: 9000 + *id as u16,
+            };
+            (*id, endpoint)
+        })
+        .collect();
+    RaftConfig::new(node_id, CLUSTER, voters)
+}
+
+fn engine(node_id: NodeId, voters: &[NodeId]) -> Engine {
+    RaftEngine::new(
+        config(node_id, voters),
+        MemLog::new(),
+        MemStore::new(),
+        42,
+        0,
+    )
+    .unwrap()
+}
+
+fn sends(outputs: &[Output]) -> Vec<(NodeId, u64, RaftRequest)> {
+    outputs
+        .iter()
+        .filter_map(|o| match o {
+            Output::Send {
+                destination,
+                correlation_id,
+                request,
+            } => Some((*destination, *correlation_id, request.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+fn response_to(outputs: &[Output], id: RequestId) -> Option<RaftResponse> {
+    outputs.iter().find_map(|o| match o {
+        Output::Respond {
+            request_id,
+            response,
+        } if *request_id == id => Some(response.clone()),
+        _ => None,
+    })
+}
+
+fn vote_of(response: RaftResponse) -> VoteResponse {
+    match response {
+        RaftResponse::Vote(v) => v,
+        other => panic!("expected a vote response, got {other:?}"),
+    }
+}
+
+fn fetch_of(response: RaftResponse) -> FetchResponse {
+    match response {
+        RaftResponse::Fetch(f) => f,
+        other => panic!("expected a fetch response, got {other:?}"),
+    }
+}
+
+fn vote_request(
+    candidate: NodeId,
+    epoch: i32,
+    last: OffsetAndEpoch,
+    pre_vote: bool,
+) -> RaftRequest {
+    RaftRequest::Vote(messages::vote_request(
+        CLUSTER,
+        VoteParams {
+            voter_id: -1,
+            replica_id: candidate,
+            replica_directory_id: Default::default(),
+            replica_epoch: epoch,
+            last,
+            pre_vote,
+        },
+    ))
+}
+
+fn fetch_request(
+    replica: NodeId,
+    epoch: i32,
+    offset: i64,
+    last_epoch: i32,
+    max_wait_ms: i32,
+) -> RaftRequest {
+    RaftRequest::Fetch(messages::fetch_request(
+        CLUSTER,
+        FetchParams {
+            replica_id: replica,
+            replica_directory_id: Default::default(),
+            epoch,
+            fetch_offset: offset,
+            last_fetched_epoch: last_epoch,
+            high_watermark: i64::MAX,
+            max_wait_ms,
+            max_bytes: 1 << 20,
+        },
+    ))
+}
+
+fn request(engine: &mut Engine, now: u64, id: u64, req: RaftRequest) -> Vec<Output> {
+    let version = match &req {
+        RaftRequest::Fetch(_) => 17,
+        RaftRequest::Vote(_) => 2,
+        _ => 1,
+    };
+    engine
+        .step(
+            now,
+            Event::Request {
+                request_id: RequestId(id),
+                api_version: version,
+                request: req,
+            },
+        )
+        .unwrap();
+    engine.take_outputs()
+}
+
+fn flush(engine: &mut Engine, now: u64) -> Vec<Output> {
+    engine.log_mut().flush().unwrap();
+    engine.step(now, Event::FlushCompleted).unwrap();
+    engine.take_outputs()
+}
+
+fn vote_granted(epoch: i32, granted: bool) -> RaftResponse {
+    RaftResponse::Vote(messages::vote_response(
+        error_code::NONE,
+        epoch,
+        None,
+        granted,
+        None,
+    ))
+}
+
+/// Drives node 1 of voters {1,2,3} to leadership: timeout, pre-votes, votes.
+fn elect_leader() -> Engine {
+    elect_leader_with_outputs().0
+}
+
+/// As [`elect_leader`], with the outputs of the step that elected it.
+fn elect_leader_with_outputs() -> (Engine, Vec<Output>) {
+    let mut node = engine(1, &[1, 2, 3]);
+    node.take_outputs();
+    node.step(10_000, Event::Tick).unwrap();
+    let out = node.take_outputs();
+    assert_eq!(node.role().kind(), RoleKind::Prospective);
+    let pre_votes = sends(&out);
+    assert_eq!(pre_votes.len(), 2);
+    let (dest, cid, _) = pre_votes[0].clone();
+    node.step(
+        10_001,
+        Event::Response {
+            source: dest,
+            correlation_id: cid,
+            response: vote_granted(0, true),
+        },
+    )
+    .unwrap();
+    assert_eq!(node.role().kind(), RoleKind::Candidate);
+    let votes = sends(&node.take_outputs());
+    let (dest, cid, _) = votes[0].clone();
+    node.step(
+        10_002,
+        Event::Response {
+            source: dest,
+            correlation_id: cid,
+            response: vote_granted(1, true),
+        },
+    )
+    .unwrap();
+    assert_eq!(node.role().kind(), RoleKind::Leader);
+    let out = node.take_outputs();
+    (node, out)
+}
+
+#[test]
+fn a_single_voter_elects_itself_and_commits_its_leader_change() {
+    let mut node = engine(1, &[1]);
+    assert_eq!(node.role().kind(), RoleKind::Leader);
+    assert_eq!(node.epoch(), 1);
+    let out = node.take_outputs();
+    assert!(out.iter().any(|o| matches!(o, Output::FlushLog)));
+    assert_eq!(
+        node.log().log_end_offset(),
+        1,
+        "LeaderChangeMessage appended"
+    );
+    assert_eq!(
+        node.high_watermark(),
+        None,
+        "nothing is committed before the flush"
+    );
+    let out = flush(&mut node, 1);
+    assert!(out
+        .iter()
+        .any(|o| matches!(o, Output::HighWatermark { offset: 1 })));
+    assert_eq!(node.store().state().unwrap().leader_id, Some(1));
+}
+
+#[test]
+fn pre_vote_keeps_the_epoch_and_the_vote_is_persisted_before_it_is_sent() {
+    let mut node = engine(1, &[1, 2, 3]);
+    node.take_outputs();
+    let writes = node.store().write_count();
+    node.step(10_000, Event::Tick).unwrap();
+    let out = node.take_outputs();
+    assert_eq!(node.role().kind(), RoleKind::Prospective);
+    assert_eq!(node.epoch(), 0, "a pre-vote bumps no epoch");
+    assert_eq!(node.store().write_count(), writes, "and persists nothing");
+    for (_, _, req) in sends(&out) {
+        let RaftRequest::Vote(v) = req else { panic!() };
+        let p = messages::vote_partition(&v).unwrap();
+        assert!(p.pre_vote);
+        assert_eq!(p.replica_epoch, 0);
+    }
+    let (dest, cid, _) = sends(&out)[0].clone();
+    node.step(
+        10_001,
+        Event::Response {
+            source: dest,
+            correlation_id: cid,
+            response: vote_granted(0, true),
+        },
+    )
+    .unwrap();
+    let out = node.take_outputs();
+    assert_eq!(node.role().kind(), RoleKind::Candidate);
+    let stored = node.store().state().unwrap();
+    assert_eq!((stored.epoch, stored.voted_id()), (1, Some(1)));
+    let votes = sends(&out);
+    assert_eq!(votes.len(), 2);
+    for (_, _, req) in votes {
+        let RaftRequest::Vote(v) = req else { panic!() };
+        let p = messages::vote_partition(&v).unwrap();
+        assert!(!p.pre_vote);
+        assert_eq!(p.replica_epoch, 1);
+    }
+}
+
+#[test]
+fn a_new_leader_announces_itself_and_appends_leader_change_first() {
+    let (mut node, out) = elect_leader_with_outputs();
+    assert_eq!(node.epoch(), 1);
+    assert_eq!(node.log().log_end_offset(), 1);
+    assert!(
+        yakt::raft::control::parse_leader_change(&node.log().read(0, 1 << 20).unwrap()).is_some()
+    );
+    let begins = |out: &[Output]| -> Vec<NodeId> {
+        sends(out)
+            .into_iter()
+            .filter(|(_, _, r)| matches!(r, RaftRequest::BeginQuorumEpoch(_)))
+            .map(|(d, _, _)| d)
+            .collect()
+    };
+    assert_eq!(begins(&out), vec![2, 3]);
+    assert!(out.iter().any(|o| matches!(
+        o,
+        Output::RoleChanged {
+            role: RoleKind::Leader,
+            epoch: 1,
+            ..
+        }
+    )));
+    // Unacknowledged voters are asked again after fetch timeout / 2.
+    for (destination, correlation_id, _) in sends(&out) {
+        node.step(
+            10_500,
+            Event::SendFailed {
+                destination,
+                correlation_id,
+            },
+        )
+        .unwrap();
+    }
+    assert!(
+        begins(&node.take_outputs()).is_empty(),
+        "not before fetch timeout / 2"
+    );
+    node.step(11_002, Event::Tick).unwrap();
+    assert_eq!(begins(&node.take_outputs()), vec![2, 3]);
+}
+
+/// A vote request against a voter in Unattached epoch 2 whose log ends at (offset 10, epoch 2).
+struct VoteCase {
+    candidate_epoch: i32,
+    last_offset: i64,
+    last_epoch: i32,
+    pre_vote: bool,
+    error: i16,
+    granted: bool,
+}
+
+const VOTE_CASES: &[VoteCase] = &[
+    VoteCase {
+        candidate_epoch: 3,
+        last_offset: 10,
+        last_epoch: 2,
+        pre_vote: false,
+        error: error_code::NONE,
+        granted: true,
+    },
+    VoteCase {
+        candidate_epoch: 3,
+        last_offset: 11,
+        last_epoch: 2,
+        pre_vote: false,
+        error: error_code::NONE,
+        granted: true,
+    },
+    VoteCase {
+        candidate_epoch: 3,
+        last_offset: 9,
+        last_epoch: 2,
+        pre_vote: false,
+        error: error_code::NONE,
+        granted: false,
+    },
+    VoteCase {
+        candidate_epoch: 3,
+        last_offset: 20,
+        last_epoch: 1,
+        pre_vote: false,
+        error: error_code::NONE,
+        granted: false,
+    },
+    VoteCase {
+        candidate_epoch: 3,
+        last_offset: 1,
+        last_epoch: 3,
+        pre_vote: false,
+        error: error_code::INVALID_REQUEST,
+        granted: false,
+    },
+    VoteCase {
+        candidate_epoch: 1,
+        last_offset: 0,
+        last_epoch: 0,
+        pre_vote: false,
+        error: error_code::FENCED_LEADER_EPOCH,
+        granted: false,
+    },
+    VoteCase {
+        candidate_epoch: 3,
+        last_offset: -1,
+        last_epoch: 2,
+        pre_vote: false,
+        error: error_code::INVALID_REQUEST,
+        granted: false,
+    },
+    VoteCase {
+        candidate_epoch: 2,
+        last_offset: 10,
+        last_epoch: 2,
+        pre_vote: true,
+        error: error_code::NONE,
+        granted: true,
+    },
+    VoteCase {
+        candidate_epoch: 2,
+        last_offset: 10,
+        last_epoch: 3,
+        pre_vote: true,
+        error: error_code::INVALID_REQUEST,
+        granted: false,
+    },
+    VoteCase {
+        candidate_epoch: 2,
+        last_offset: 9,
+        last_epoch: 2,
+        pre_vote: true,
+        error: error_code::NONE,
+        granted: false,
+    },
+];
+
+fn voter_with_log_at_epoch_2() -> Engine {
+    let mut log = MemLog::new();
+    let batch = yakt::raft::control::leader_change_batch(0, 2, 0, 2, [1, 2, 3], [2]);
+    log.append_as_leader(batch, 2).unwrap();
+    let mut filler = yakt_wire::batch::BatchBuilder::new(1, 2, 0);
+    for _ in 0..9 {
+        filler.push(None, Some(b"x"));
+    }
+    log.append_as_leader(filler.build(), 2).unwrap();
+    log.flush().unwrap();
+    let mut store = MemStore::new();
+    store
+        .write(&yakt::raft::ElectionState {
+            epoch: 2,
+            leader_id: None,
+            voted: None,
+            voters: [1, 2, 3].into(),
+        })
+        .unwrap();
+    RaftEngine::new(config(1, &[1, 2, 3]), log, store, 7, 0).unwrap()
+}
+
+#[test]
+fn vote_granting_rules() {
+    for (i, case) in VOTE_CASES.iter().enumerate() {
+        let (epoch, pre_vote) = (case.candidate_epoch, case.pre_vote);
+        let (offset, last_epoch) = (case.last_offset, case.last_epoch);
+        let (error, granted) = (case.error, case.granted);
+        let mut node = voter_with_log_at_epoch_2();
+        assert_eq!(node.log().log_end_offset(), 10);
+        node.take_outputs();
+        let out = request(
+            &mut node,
+            1,
+            1,
+            vote_request(2, epoch, OffsetAndEpoch::new(offset, last_epoch), pre_vote),
+        );
+        let vote = vote_of(response_to(&out, RequestId(1)).unwrap());
+        let p = messages::vote_response_partition(&vote).unwrap();
+        assert_eq!((p.error_code, p.vote_granted), (error, granted), "case {i}");
+        if pre_vote {
+            assert_eq!(node.epoch(), 2, "case {i}: a pre-vote changes no epoch");
+            assert_eq!(node.store().state().unwrap().voted, None, "case {i}");
+        }
+        if granted && !pre_vote {
+            let stored = node.store().state().unwrap();
+            assert_eq!(
+                (stored.epoch, stored.voted_id()),
+                (epoch, Some(2)),
+                "case {i}: persisted"
+            );
+        }
+    }
+}
+
+#[test]
+fn one_vote_per_epoch() {
+    let mut node = voter_with_log_at_epoch_2();
+    node.take_outputs();
+    let last = OffsetAndEpoch::new(10, 2);
+    let out = request(&mut node, 1, 1, vote_request(2, 3, last, false));
+    assert!(
+        messages::vote_response_partition(&vote_of(response_to(&out, RequestId(1)).unwrap()))
+            .unwrap()
+            .vote_granted
+    );
+    let out = request(&mut node, 2, 2, vote_request(3, 3, last, false));
+    let refused = vote_of(response_to(&out, RequestId(2)).unwrap());
+    assert!(
+        !messages::vote_response_partition(&refused)
+            .unwrap()
+            .vote_granted
+    );
+    let out = request(&mut node, 3, 3, vote_request(2, 3, last, false));
+    let again = vote_of(response_to(&out, RequestId(3)).unwrap());
+    assert!(
+        messages::vote_response_partition(&again)
+            .unwrap()
+            .vote_granted,
+        "same candidate again"
+    );
+    // A pre-vote for another candidate is still granted: it binds nothing.
+    let out = request(&mut node, 4, 4, vote_request(3, 3, last, true));
+    let pre = vote_of(response_to(&out, RequestId(4)).unwrap());
+    assert!(
+        messages::vote_response_partition(&pre)
+            .unwrap()
+            .vote_granted
+    );
+}
+
+#[test]
+fn a_restarted_voter_remembers_its_vote() {
+    let mut node = voter_with_log_at_epoch_2();
+    let last = OffsetAndEpoch::new(10, 2);
+    request(&mut node, 1, 1, vote_request(2, 3, last, false));
+    let (mut log, store) = node.into_parts();
+    log.crash();
+    let mut node = RaftEngine::new(config(1, &[1, 2, 3]), log, store, 8, 100).unwrap();
+    let out = request(&mut node, 101, 2, vote_request(3, 3, last, false));
+    let refused = vote_of(response_to(&out, RequestId(2)).unwrap());
+    assert!(
+        !messages::vote_response_partition(&refused)
+            .unwrap()
+            .vote_granted
+    );
+}
+
+#[test]
+fn cluster_id_is_checked_and_null_is_accepted() {
+    let mut node = voter_with_log_at_epoch_2();
+    let RaftRequest::Vote(mut v) = vote_request(2, 3, OffsetAndEpoch::new(10, 2), false) else {
+        panic!()
+    };
+    v.cluster_id = Some(kafka_protocol::protocol::StrBytes::from_static_str("other"));
+    let out = request(&mut node, 1, 1, RaftRequest::Vote(v.clone()));
+    assert_eq!(
+        vote_of(response_to(&out, RequestId(1)).unwrap()).error_code,
+        error_code::INCONSISTENT_CLUSTER_ID
+    );
+    v.cluster_id = None;
+    let out = request(&mut node, 2, 2, RaftRequest::Vote(v));
+    assert_eq!(
+        vote_of(response_to(&out, RequestId(2)).unwrap()).error_code,
+        error_code::NONE
+    );
+}
+
+fn partition_of(
+    response: &FetchResponse,
+) -> &kafka_protocol::messages::fetch_response::PartitionData {
+    messages::fetch_response_partition(response).unwrap()
+}
+
+#[test]
+fn fetch_epoch_checks() {
+    let mut leader = elect_leader();
+    // (request epoch, expected error) against a leader of epoch 1.
+    for (epoch, error) in [
+        (0, error_code::FENCED_LEADER_EPOCH),
+        (2, error_code::UNKNOWN_LEADER_EPOCH),
+        (1, error_code::NONE),
+    ] {
+        let out = request(
+            &mut leader,
+            10_010,
+            epoch as u64 + 100,
+            fetch_request(2, epoch, 0, 0, 0),
+        );
+        let response = fetch_of(response_to(&out, RequestId(epoch as u64 + 100)).unwrap());
+        let p = partition_of(&response);
+        assert_eq!(p.error_code, error, "epoch {epoch}");
+        assert_eq!(
+            (p.current_leader.leader_id.0, p.current_leader.leader_epoch),
+            (1, 1)
+        );
+        assert_eq!(
+            response.node_endpoints.len(),
+            1,
+            "the leader's endpoint is always given"
+        );
+    }
+    // A follower answers NOT_LEADER_OR_FOLLOWER and names the leader.
+    let mut follower = engine(2, &[1, 2, 3]);
+    request(
+        &mut follower,
+        0,
+        1,
+        RaftRequest::BeginQuorumEpoch(messages::begin_epoch_request(
+            CLUSTER,
+            2,
+            1,
+            1,
+            "CONTROLLER",
+            None,
+        )),
+    );
+    assert_eq!(follower.role().kind(), RoleKind::Follower);
+    let out = request(&mut follower, 1, 2, fetch_request(3, 1, 0, 0, 0));
+    let response = fetch_of(response_to(&out, RequestId(2)).unwrap());
+    let p = partition_of(&response);
+    assert_eq!(p.error_code, error_code::NOT_LEADER_OR_FOLLOWER);
+    assert_eq!(p.current_leader.leader_id.0, 1);
+}
+
+#[test]
+fn high_watermark_needs_a_majority_of_flushed_voters_and_starts_in_the_leaders_epoch() {
+    let mut leader = elect_leader();
+    let appended = leader.append(10_010, &[Bytes::from_static(b"a")]).unwrap();
+    assert_eq!(appended.first_offset, 1);
+    flush(&mut leader, 10_011);
+    assert_eq!(
+        leader.high_watermark(),
+        None,
+        "the leader alone is no majority"
+    );
+    // Voter 2 fetched at offset 1 (it has the LeaderChangeMessage): HWM = 1.
+    request(&mut leader, 10_012, 1, fetch_request(2, 1, 1, 1, 0));
+    assert_eq!(leader.high_watermark(), Some(1));
+    // An observer's progress does not count.
+    request(&mut leader, 10_013, 2, fetch_request(7, 1, 2, 1, 0));
+    assert_eq!(leader.high_watermark(), Some(1));
+    request(&mut leader, 10_014, 3, fetch_request(3, 1, 2, 1, 0));
+    assert_eq!(leader.high_watermark(), Some(2));
+}
+
+#[test]
+fn the_leader_does_not_commit_earlier_epochs_before_its_own_record() {
+    // Node 1 has records of epoch 2 the others lack; elected in epoch 3, a fetch of voter 2 at
+    // its old end (offset 10, before the epoch-3 LeaderChangeMessage at 10) commits nothing.
+    let mut node = voter_with_log_at_epoch_2();
+    node.take_outputs();
+    node.step(10_000, Event::Tick).unwrap();
+    let (d, c, _) = sends(&node.take_outputs())[0].clone();
+    node.step(
+        10_001,
+        Event::Response {
+            source: d,
+            correlation_id: c,
+            response: vote_granted(2, true),
+        },
+    )
+    .unwrap();
+    let (d, c, _) = sends(&node.take_outputs())[0].clone();
+    node.step(
+        10_002,
+        Event::Response {
+            source: d,
+            correlation_id: c,
+            response: vote_granted(3, true),
+        },
+    )
+    .unwrap();
+    assert_eq!(node.role().kind(), RoleKind::Leader);
+    flush(&mut node, 10_003);
+    request(&mut node, 10_004, 1, fetch_request(2, 3, 10, 2, 0));
+    assert_eq!(node.high_watermark(), None);
+    request(&mut node, 10_005, 2, fetch_request(2, 3, 11, 3, 0));
+    assert_eq!(node.high_watermark(), Some(11));
+}
+
+#[test]
+fn a_diverged_fetcher_is_told_where_to_truncate() {
+    let mut leader = elect_leader(); // epoch 1, log: [0] = LeaderChange(1)
+    leader.append(10_010, &[Bytes::from_static(b"a")]).unwrap();
+    // Fetcher claims offset 5 in epoch 1: the leader's epoch 1 ends at 2.
+    let out = request(&mut leader, 10_011, 1, fetch_request(2, 1, 5, 1, 0));
+    let response = fetch_of(response_to(&out, RequestId(1)).unwrap());
+    let p = partition_of(&response);
+    assert_eq!(
+        (p.diverging_epoch.epoch, p.diverging_epoch.end_offset),
+        (1, 2)
+    );
+    assert!(p.records.as_ref().unwrap().is_empty());
+}
+
+#[test]
+fn a_follower_truncates_to_the_divergence_point() {
+    let mut follower = voter_with_log_at_epoch_2(); // node 1, log end (10, 2)
+    let out = request(
+        &mut follower,
+        0,
+        1,
+        RaftRequest::BeginQuorumEpoch(messages::begin_epoch_request(
+            CLUSTER,
+            1,
+            3,
+            4,
+            "CONTROLLER",
+            None,
+        )),
+    );
+    assert_eq!(follower.role().kind(), RoleKind::Follower);
+    let fetches = sends(&out);
+    let (dest, cid, req) = fetches
+        .into_iter()
+        .find(|(_, _, r)| matches!(r, RaftRequest::Fetch(_)))
+        .unwrap();
+    assert_eq!(dest, 3);
+    let RaftRequest::Fetch(f) = req else { panic!() };
+    let p = messages::fetch_partition(&f).unwrap();
+    assert_eq!((p.fetch_offset, p.last_fetched_epoch), (10, 2));
+    let reply = messages::fetch_response(messages::FetchReply {
+        epoch: 4,
+        leader_id: Some(3),
+        high_watermark: -1,
+        diverging: Some(OffsetAndEpoch::new(1, 2)),
+        ..Default::default()
+    });
+    follower
+        .step(
+            2,
+            Event::Response {
+                source: 3,
+                correlation_id: cid,
+                response: RaftResponse::Fetch(reply),
+            },
+        )
+        .unwrap();
+    assert_eq!(follower.log().log_end_offset(), 1);
+}
+
+#[test]
+fn a_parked_fetch_completes_when_records_arrive_or_max_wait_passes() {
+    let mut leader = elect_leader();
+    flush(&mut leader, 10_010);
+    let out = request(&mut leader, 10_011, 1, fetch_request(2, 1, 1, 1, 500));
+    assert!(response_to(&out, RequestId(1)).is_none(), "parked");
+    leader.append(10_012, &[Bytes::from_static(b"a")]).unwrap();
+    let out = leader.take_outputs();
+    let response = fetch_of(response_to(&out, RequestId(1)).expect("completed by the append"));
+    assert!(!partition_of(&response).records.as_ref().unwrap().is_empty());
+    let out = request(&mut leader, 10_013, 2, fetch_request(3, 1, 2, 1, 500));
+    assert!(response_to(&out, RequestId(2)).is_none());
+    assert!(leader.next_deadline_ms() <= 10_513);
+    leader.step(10_513, Event::Tick).unwrap();
+    assert!(
+        response_to(&leader.take_outputs(), RequestId(2)).is_some(),
+        "MaxWaitMs passed"
+    );
+}
+
+#[test]
+fn a_follower_without_fetches_starts_a_pre_vote_and_a_leader_without_a_majority_resigns() {
+    let mut follower = engine(2, &[1, 2, 3]);
+    request(
+        &mut follower,
+        0,
+        1,
+        RaftRequest::BeginQuorumEpoch(messages::begin_epoch_request(
+            CLUSTER,
+            2,
+            1,
+            1,
+            "CONTROLLER",
+            None,
+        )),
+    );
+    follower.step(1_999, Event::Tick).unwrap();
+    assert_eq!(follower.role().kind(), RoleKind::Follower);
+    follower.step(2_000, Event::Tick).unwrap();
+    assert_eq!(follower.role().kind(), RoleKind::Prospective);
+
+    let mut leader = elect_leader(); // elected at 10_002; check quorum = 3_000 ms
+    leader.step(13_001, Event::Tick).unwrap();
+    assert_eq!(leader.role().kind(), RoleKind::Leader);
+    leader.step(13_002, Event::Tick).unwrap();
+    assert_eq!(leader.role().kind(), RoleKind::Resigned);
+}
+
+#[test]
+fn a_leader_with_fetches_from_a_majority_stays() {
+    let mut leader = elect_leader();
+    for t in (10_100..20_000).step_by(1_000) {
+        request(&mut leader, t, t, fetch_request(2, 1, 1, 1, 0));
+        leader.step(t + 1, Event::Tick).unwrap();
+        assert_eq!(leader.role().kind(), RoleKind::Leader, "at {t}");
+    }
+}
+
+#[test]
+fn graceful_resignation_lets_the_first_successor_skip_the_backoff() {
+    let mut leader = elect_leader();
+    request(&mut leader, 10_010, 1, fetch_request(3, 1, 1, 1, 0));
+    leader.resign(10_011).unwrap();
+    assert_eq!(leader.role().kind(), RoleKind::Resigned);
+    let ends: Vec<RaftRequest> = sends(&leader.take_outputs())
+        .into_iter()
+        .map(|(_, _, r)| r)
+        .filter(|r| matches!(r, RaftRequest::EndQuorumEpoch(_)))
+        .collect();
+    assert_eq!(ends.len(), 2);
+    let RaftRequest::EndQuorumEpoch(end) = &ends[0] else {
+        panic!()
+    };
+    let successors = messages::preferred_successors(messages::end_epoch_partition(end).unwrap());
+    assert_eq!(successors, vec![3, 2], "the most caught-up voter first");
+
+    let mut successor = engine(3, &[1, 2, 3]);
+    request(
+        &mut successor,
+        0,
+        1,
+        RaftRequest::BeginQuorumEpoch(messages::begin_epoch_request(
+            CLUSTER,
+            3,
+            1,
+            1,
+            "CONTROLLER",
+            None,
+        )),
+    );
+    request(&mut successor, 5, 2, ends[0].clone());
+    assert_eq!(
+        successor.role().kind(),
+        RoleKind::Prospective,
+        "no backoff for the first successor"
+    );
+}
+
+#[test]
+fn describe_quorum_on_the_leader_and_elsewhere() {
+    let mut leader = elect_leader();
+    request(&mut leader, 10_010, 1, fetch_request(2, 1, 1, 1, 0));
+    let out = request(
+        &mut leader,
+        10_011,
+        2,
+        RaftRequest::DescribeQuorum(messages::describe_quorum_request()),
+    );
+    let Some(RaftResponse::DescribeQuorum(d)) = response_to(&out, RequestId(2)) else {
+        panic!()
+    };
+    let p = &d.topics[0].partitions[0];
+    assert_eq!((p.leader_id.0, p.leader_epoch), (1, 1));
+    let voters: Vec<(i32, i64)> = p
+        .current_voters
+        .iter()
+        .map(|v| (v.replica_id.0, v.log_end_offset))
+        .collect();
+    assert_eq!(voters, vec![(1, 1), (2, 1), (3, -1)]);
+    assert_eq!(d.nodes.len(), 3);
+
+    let mut other = engine(2, &[1, 2, 3]);
+    let out = request(
+        &mut other,
+        0,
+        1,
+        RaftRequest::DescribeQuorum(messages::describe_quorum_request()),
+    );
+    let Some(RaftResponse::DescribeQuorum(d)) = response_to(&out, RequestId(1)) else {
+        panic!()
+    };
+    assert_eq!(d.error_code, error_code::NOT_LEADER_OR_FOLLOWER);
+}
+
+#[test]
+fn a_follower_replicates_and_learns_the_high_watermark_capped_at_its_log() {
+    let mut leader = elect_leader();
+    flush(&mut leader, 10_010);
+    leader
+        .append(
+            10_011,
+            &[Bytes::from_static(b"a"), Bytes::from_static(b"b")],
+        )
+        .unwrap();
+    flush(&mut leader, 10_012);
+    let out = request(&mut leader, 10_013, 1, fetch_request(2, 1, 0, 0, 0));
+    let response = fetch_of(response_to(&out, RequestId(1)).unwrap());
+
+    let mut follower = engine(2, &[1, 2, 3]);
+    let out = request(
+        &mut follower,
+        0,
+        1,
+        RaftRequest::BeginQuorumEpoch(messages::begin_epoch_request(
+            CLUSTER,
+            2,
+            1,
+            1,
+            "CONTROLLER",
+            None,
+        )),
+    );
+    let (_, cid, _) = sends(&out)
+        .into_iter()
+        .find(|(_, _, r)| matches!(r, RaftRequest::Fetch(_)))
+        .unwrap();
+    follower
+        .step(
+            1,
+            Event::Response {
+                source: 1,
+                correlation_id: cid,
+                response: RaftResponse::Fetch(response),
+            },
+        )
+        .unwrap();
+    assert_eq!(follower.log().log_end_offset(), 3);
+    let out = follower.take_outputs();
+    assert!(out.iter().any(|o| matches!(o, Output::FlushLog)));
+    assert!(
+        sends(&out).is_empty(),
+        "a voter fetches again only after its flush"
+    );
+    let out = flush(&mut follower, 2);
+    assert_eq!(sends(&out).len(), 1);
+}
