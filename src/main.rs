@@ -29,6 +29,20 @@ enum Command {
     },
     /// Format the controller's log directories, as `kafka-storage format` does.
     Format(FormatArgs),
+    /// Describe what the controller's log directories hold (as `kafka-storage info`, plus the
+    /// bootstrap features, segments, snapshots and quorum-state); fails on any problem.
+    Info {
+        /// The controller's properties file.
+        #[arg(long, short = 'c', value_name = "FILE")]
+        config: PathBuf,
+    },
+    /// Print the batches and decoded records of metadata log segments (.log), snapshots and
+    /// bootstrap.checkpoint, as `kafka-dump-log --cluster-metadata-decoder` does.
+    DumpLog {
+        /// The files to dump.
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+    },
     /// Print a random Kafka Uuid in its base64 form (as `kafka-storage random-uuid` does).
     RandomUuid,
     /// Print yakt's version.
@@ -105,6 +119,8 @@ fn main() -> ExitCode {
             commands::run::run(&config)
         }
         Command::Format(args) => format(&args),
+        Command::Info { config } => info(&config),
+        Command::DumpLog { files } => dump_log(&files),
         Command::RandomUuid => {
             println!("{}", yakt_wire::Uuid::random());
             Ok(())
@@ -135,5 +151,21 @@ fn init_tracing() {
 fn format(args: &FormatArgs) -> anyhow::Result<()> {
     let config = ControllerConfig::load(&args.config)?;
     commands::format::format(&config, &args.options(), &mut std::io::stdout().lock())?;
+    Ok(())
+}
+
+fn info(path: &std::path::Path) -> anyhow::Result<()> {
+    let config = ControllerConfig::load(path)?;
+    let problems = commands::info::info(&config, &mut std::io::stdout().lock())?;
+    anyhow::ensure!(problems.is_empty(), "{} problem(s) found", problems.len());
+    Ok(())
+}
+
+fn dump_log(files: &[PathBuf]) -> anyhow::Result<()> {
+    let problems = commands::dump_log::dump_files(files, &mut std::io::stdout().lock())?;
+    for problem in &problems {
+        eprintln!("yakt: {problem}");
+    }
+    anyhow::ensure!(problems.is_empty(), "{} problem(s) found", problems.len());
     Ok(())
 }

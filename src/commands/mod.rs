@@ -4,7 +4,12 @@
 //! - [`run`]: a controller from Kafka's `controller.properties`, until SIGTERM/SIGINT.
 //! - [`format`]: what `kafka-storage format` writes for a controller ([`voters`] parses the
 //!   initial voters of a dynamic quorum).
+//! - [`info`]: what the controller's directories hold, as `kafka-storage info` and more.
+//! - [`dump_log`]: segments and snapshots as `kafka-dump-log --cluster-metadata-decoder`
+//!   prints them.
 
+pub mod dump_log;
 pub mod format;
+pub mod info;
 pub mod run;
 pub mod voters;
