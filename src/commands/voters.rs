@@ -90,13 +90,18 @@ impl DynamicVoters {
     }
 
     /// The voters as the `VotersRecord` of the bootstrap snapshot lists them: one endpoint
-    /// each, named `listener_name` (the first of `controller.listener.names`).
+    /// each, named `listener_name` (the first of `controller.listener.names`), its host as
+    /// Java's `InetSocketAddress.getHostString` gives it back.
     pub fn to_voter_specs(&self, listener_name: &str) -> Vec<VoterSpec> {
         self.iter()
             .map(|voter| VoterSpec {
                 id: voter.node_id,
                 directory_id: voter.directory_id,
-                endpoints: vec![(listener_name.to_owned(), voter.host.clone(), voter.port)],
+                endpoints: vec![(
+                    listener_name.to_owned(),
+                    java_host_string(&voter.host),
+                    voter.port,
+                )],
             })
             .collect()
     }
@@ -148,6 +153,24 @@ impl DynamicVoter {
     }
 }
 
+/// The host as Kafka writes it into the `VotersRecord`: Java parses an IP literal, so an
+/// IPv6 address comes back in Java's uncompressed form (`::1` as `0:0:0:0:0:0:0:1`) and an
+/// IPv4-mapped one as its IPv4 address; names and IPv4 addresses stay as given.
+pub fn java_host_string(host: &str) -> String {
+    match host.parse::<std::net::Ipv6Addr>() {
+        Ok(address) => match address.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => address
+                .segments()
+                .iter()
+                .map(|segment| format!("{segment:x}"))
+                .collect::<Vec<_>>()
+                .join(":"),
+        },
+        Err(_) => host.to_owned(),
+    }
+}
+
 /// Splits `host:rest` or `[host]rest`, leaving the colon before the port in `rest`.
 fn split_host(text: &str) -> Result<(&str, &str), VotersError> {
     if let Some(bracketed) = text.strip_prefix('[') {
@@ -185,6 +208,16 @@ mod tests {
             specs[1].endpoints,
             [("CONTROLLER".to_owned(), "example.com".to_owned(), 8083)]
         );
+        assert_eq!(specs[0].endpoints[0].1, "0:0:0:0:0:0:0:1");
+    }
+
+    #[test]
+    fn hosts_come_back_as_java_prints_them() {
+        assert_eq!(java_host_string("::1"), "0:0:0:0:0:0:0:1");
+        assert_eq!(java_host_string("fe80::AB:0"), "fe80:0:0:0:0:0:ab:0");
+        assert_eq!(java_host_string("::ffff:10.1.2.3"), "10.1.2.3");
+        assert_eq!(java_host_string("127.0.0.1"), "127.0.0.1");
+        assert_eq!(java_host_string("Controller-1.local"), "Controller-1.local");
     }
 
     #[test]
