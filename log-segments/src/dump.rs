@@ -88,6 +88,9 @@ pub fn dump_file(fs: &dyn FileSystem, path: &Path) -> Result<DumpedFile> {
                 }
             };
             let to_bytes = |part: &[u8]| {
+                if part.is_empty() {
+                    return Bytes::new();
+                }
                 let start = part.as_ptr() as usize - data.as_ptr() as usize;
                 mapping.slice(start, start + part.len())
             };

@@ -338,6 +338,9 @@ pub fn read_snapshot_file(fs: &dyn FileSystem, path: &Path) -> Result<SnapshotFi
 
 /// The zero-copy `Bytes` of `part`, a sub-slice of `data` (the mapping's bytes).
 fn slice_of(mapping: &Mapping, data: &[u8], part: &[u8]) -> Bytes {
+    if part.is_empty() {
+        return Bytes::new();
+    }
     let start = part.as_ptr() as usize - data.as_ptr() as usize;
     mapping.slice(start, start + part.len())
 }

@@ -313,3 +313,25 @@ on_both!(
         assert_eq!(log.segment_base_offsets(), [0, 3, 5]);
     }
 );
+
+/// Reads from sealed segments on the real file system are slices of one shared mapping:
+/// two reads of the same batch point at the same memory (no copy).
+#[test]
+fn sealed_segment_reads_are_zero_copy_on_the_real_fs() {
+    let env = Env::real();
+    let mut log = env.open(small_segments(2_000)).unwrap();
+    fill(&mut log, 20, 10, 1);
+    assert!(log.segment_base_offsets().len() > 2);
+    let (a, b) = (log.read(0, 100).unwrap(), log.read(0, 100).unwrap());
+    assert_eq!(a.as_ptr(), b.as_ptr());
+    let end = log.log_end_offset();
+    let (c, d) = (
+        log.read(end - 1, 100).unwrap(),
+        log.read(end - 1, 100).unwrap(),
+    );
+    assert_ne!(
+        c.as_ptr(),
+        d.as_ptr(),
+        "the active segment is read, not mapped"
+    );
+}
