@@ -131,8 +131,11 @@ impl MemFs {
         })
     }
 
-    /// Creates or replaces a file durably with `bytes`.
+    /// Creates or replaces a file durably with `bytes` (creating its directories).
     pub fn put_file(&self, path: &Path, bytes: &[u8]) {
+        if let Some(parent) = path.parent() {
+            let _ = self.create_dir_all(parent);
+        }
         let node = Arc::new(Mutex::new(Node {
             data: bytes.to_vec(),
             synced: bytes.to_vec(),
