@@ -9,6 +9,7 @@ use tracing_subscriber::EnvFilter;
 
 use yakt::commands;
 use yakt::commands::format::{FormatOptions, InitialQuorum};
+use yakt::commands::quickstart::QuickstartOptions;
 use yakt::config::ControllerConfig;
 
 /// yakt: a KRaft controller quorum for Apache Kafka.
@@ -43,6 +44,11 @@ enum Command {
         #[arg(required = true, value_name = "FILE")]
         files: Vec<PathBuf>,
     },
+    /// Run a local quorum: N controllers with formatted data under one directory, in this
+    /// process, printing the `controller.quorum.voters` and `controller.quorum.bootstrap.servers`
+    /// a broker needs. The controllers serve what yakt serves today (the banner lists the
+    /// APIs); the Raft quorum and the controller's broker APIs are not served yet.
+    Quickstart(QuickstartArgs),
     /// Print a random Kafka Uuid in its base64 form (as `kafka-storage random-uuid` does).
     RandomUuid,
     /// Print yakt's version.
@@ -90,6 +96,24 @@ struct FormatArgs {
     ignore_formatted: bool,
 }
 
+/// Where and how large a local quorum to run.
+#[derive(Debug, Args)]
+struct QuickstartArgs {
+    /// The directory holding cluster.id, controller-N.properties and each controller's data;
+    /// a later run in the same directory keeps the cluster id and the data.
+    #[arg(long, value_name = "DIR", default_value = "yakt-quickstart")]
+    dir: PathBuf,
+    /// How many controllers (node ids 1..=N, at most 9).
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    controllers: u16,
+    /// The first controller's port; controller i listens on base-port + i - 1.
+    #[arg(long, value_name = "PORT", default_value_t = 9093)]
+    base_port: u16,
+    /// The host the controllers listen on and advertise.
+    #[arg(long, value_name = "HOST", default_value = "127.0.0.1")]
+    host: String,
+}
+
 impl FormatArgs {
     fn options(&self) -> FormatOptions {
         let initial_quorum = if self.standalone {
@@ -120,6 +144,15 @@ fn main() -> ExitCode {
         }
         Command::Format(args) => format(&args),
         Command::Info { config } => info(&config),
+        Command::Quickstart(args) => {
+            init_tracing();
+            commands::quickstart::quickstart(&QuickstartOptions {
+                dir: args.dir,
+                controllers: args.controllers,
+                base_port: args.base_port,
+                host: args.host,
+            })
+        }
         Command::DumpLog { files } => dump_log(&files),
         Command::RandomUuid => {
             println!("{}", yakt_wire::Uuid::random());

@@ -5,11 +5,13 @@
 //! - [`format`]: what `kafka-storage format` writes for a controller ([`voters`] parses the
 //!   initial voters of a dynamic quorum).
 //! - [`info`]: what the controller's directories hold, as `kafka-storage info` and more.
+//! - [`quickstart`]: a local quorum of controllers under one directory, in this process.
 //! - [`dump_log`]: segments and snapshots as `kafka-dump-log --cluster-metadata-decoder`
 //!   prints them.
 
 pub mod dump_log;
 pub mod format;
 pub mod info;
+pub mod quickstart;
 pub mod run;
 pub mod voters;
