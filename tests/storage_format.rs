@@ -431,3 +431,34 @@ fn info_reports_missing_and_unformatted_directories() {
     );
     assert!(stdout.contains("Found problems:"), "{stdout}");
 }
+
+/// A controller that is not among `--initial-controllers` still gets the 0-0 snapshot with
+/// the voter set (Kafka's "dynamic metadata directory"), under a fresh directory id.
+#[test]
+fn a_controller_outside_the_initial_voters_gets_the_voter_set_too() {
+    let root = tempfile::tempdir().unwrap();
+    let (config, dirs) = config(root.path(), "yakt", Quorum::Dynamic);
+    let voters = format!("2@c2:19094:{DIR_2},3@c3:19095:{DIR_3}");
+    let out = yakt_format(&config, &["--initial-controllers", &voters]);
+    assert!(
+        out.contains(&format!(
+            "Formatting dynamic metadata directory {} with metadata.version 4.0-IV3.",
+            dirs[2].display()
+        )),
+        "{out}"
+    );
+    let file = snapshot(&dirs[2].join(SNAPSHOT_0_0));
+    assert_eq!(voter_directory_ids(&file), [DIR_2, DIR_3]);
+    let own_id = &meta_properties(&dirs[2])["directory.id"];
+    assert!(own_id != DIR_2 && own_id != DIR_3, "{own_id}");
+}
+
+#[test]
+fn the_storage_commands_explain_themselves() {
+    for command in ["format", "info", "dump-log", "quickstart"] {
+        let help = expect_success(&yakt(&[command, "--help"]), command);
+        assert!(help.contains("Usage"), "{help}");
+    }
+    let help = expect_success(&yakt(&["format", "--help"]), "format --help");
+    assert!(help.contains("Default 4.0 (metadata.version 25)"), "{help}");
+}
