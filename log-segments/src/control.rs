@@ -1,14 +1,15 @@
 //! The control records the snapshot files carry (Kafka's `ControlRecordType` and
 //! `ControlRecordUtils`): key `{int16 version 0, int16 type}`, value the message at version 0,
-//! encoded with kafka-protocol's message types. Kept small so it can move into yakt-wire's
-//! control-record codec when that exists.
+//! encoded with kafka-protocol's message types; decoding goes through yakt-wire's bounded
+//! control-record decoder.
 
 use bytes::{Bytes, BytesMut};
 use kafka_protocol::messages::voters_record::{Endpoint, KRaftVersionFeature, Voter};
 use kafka_protocol::messages::{
     BrokerId, KRaftVersionRecord, SnapshotFooterRecord, SnapshotHeaderRecord, VotersRecord,
 };
-use kafka_protocol::protocol::{Decodable, Encodable, StrBytes};
+use kafka_protocol::protocol::{Encodable, StrBytes};
+pub use yakt_wire::control::ControlRecord as WireControlRecord;
 use yakt_wire::Uuid;
 
 /// `LeaderChangeMessage`.
@@ -127,7 +128,16 @@ pub fn voters(voters: &[VoterSpec]) -> ControlRecord {
 
 /// Decodes a `SnapshotHeaderRecord` value; its `lastContainedLogTimestamp`.
 pub fn decode_snapshot_header(value: &[u8]) -> Option<i64> {
-    let mut buf = Bytes::copy_from_slice(value);
-    let header = SnapshotHeaderRecord::decode(&mut buf, 0).ok()?;
-    Some(header.last_contained_log_timestamp)
+    match decode(SNAPSHOT_HEADER, value) {
+        Some(WireControlRecord::SnapshotHeader(header)) => {
+            Some(header.last_contained_log_timestamp)
+        }
+        _ => None,
+    }
+}
+
+/// Decodes a control record of `record_type` with yakt-wire's bounded decoder.
+pub fn decode(record_type: i16, value: &[u8]) -> Option<WireControlRecord> {
+    let key = control_key(record_type);
+    WireControlRecord::decode(Some(&key), Some(value)).ok()
 }

@@ -308,6 +308,10 @@ pub fn read_snapshot_file(fs: &dyn FileSystem, path: &Path) -> Result<SnapshotFi
                 }
                 Some(control::SNAPSHOT_FOOTER) => saw_footer = true,
                 Some(record_type) if header_timestamp.is_some() => {
+                    if control::decode(record_type, value).is_none() {
+                        let reason = format!("undecodable control record of type {record_type}");
+                        return Err(bad(position, reason));
+                    }
                     parsed.control_records.push(ControlRecord {
                         record_type,
                         value: value_bytes,
