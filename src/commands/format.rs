@@ -164,7 +164,6 @@ pub fn format(
         describe_features(&report.features)
     )?;
     let mut taken_ids = existing.directory_ids;
-    let listener_name = &config.controller_listener_names[0];
     for dir in &existing.empty {
         let kind = directory_kind(dir, config, voters.as_ref());
         let directory_id = match (kind, &voters) {
@@ -175,6 +174,11 @@ pub fn format(
             _ => fresh_directory_id(&taken_ids),
         };
         taken_ids.insert(directory_id);
+        let formatted = FormattedDir {
+            dir: dir.clone(),
+            kind,
+            directory_id,
+        };
         writeln!(
             out,
             "Formatting {} {} with metadata.version {}.",
@@ -182,34 +186,53 @@ pub fn format(
             dir.display(),
             report.features.metadata_version
         )?;
-        let dynamic = matches!(
-            kind,
-            DirectoryKind::DynamicMetadata | DirectoryKind::DynamicMetadataVoter
-        );
-        let request = FormatRequest {
-            cluster_id: options.cluster_id.clone(),
-            node_id: config.node_id,
-            directory_id,
-            bootstrap_records: report.features.bootstrap_records(),
-            dynamic_voters: voters
-                .as_ref()
-                .filter(|_| dynamic)
-                .map(|voters| voters.to_voter_specs(listener_name)),
-            is_metadata_log_dir: *dir == config.metadata_log_dir,
-            ignore_formatted: false,
-            now_ms: now_ms(),
-        };
-        if request.dynamic_voters.is_some() {
-            remove_stale_bootstrap_snapshot(&*fs, dir)?;
-        }
-        format_controller_dir(Arc::clone(&fs), dir, &request)?;
-        report.formatted.push(FormattedDir {
-            dir: dir.clone(),
-            kind,
-            directory_id,
-        });
+        format_one(
+            &fs,
+            config,
+            options,
+            &report.features,
+            voters.as_ref(),
+            &formatted,
+        )?;
+        report.formatted.push(formatted);
     }
     Ok(report)
+}
+
+/// Writes one directory: `bootstrap.checkpoint`, the 0-0 snapshot of a dynamic quorum's
+/// metadata directory, then `meta.properties`.
+fn format_one(
+    fs: &Arc<dyn FileSystem>,
+    config: &ControllerConfig,
+    options: &FormatOptions,
+    features: &FinalizedFeatures,
+    voters: Option<&DynamicVoters>,
+    target: &FormattedDir,
+) -> Result<(), FormatError> {
+    let dynamic = matches!(
+        target.kind,
+        DirectoryKind::DynamicMetadata | DirectoryKind::DynamicMetadataVoter
+    );
+    let listener_name = config.controller_listener_names.first().ok_or_else(|| {
+        FormatError::Usage("You must specify the name of the initial controller listener.".into())
+    })?;
+    let request = FormatRequest {
+        cluster_id: options.cluster_id.clone(),
+        node_id: config.node_id,
+        directory_id: target.directory_id,
+        bootstrap_records: features.bootstrap_records(),
+        dynamic_voters: voters
+            .filter(|_| dynamic)
+            .map(|voters| voters.to_voter_specs(listener_name)),
+        is_metadata_log_dir: target.dir == config.metadata_log_dir,
+        ignore_formatted: false,
+        now_ms: now_ms(),
+    };
+    if request.dynamic_voters.is_some() {
+        remove_stale_bootstrap_snapshot(&**fs, &target.dir)?;
+    }
+    format_controller_dir(Arc::clone(fs), &target.dir, &request)?;
+    Ok(())
 }
 
 /// The feature request of the arguments; checks `--release-version` and `--feature` syntax.
