@@ -81,6 +81,9 @@ pub enum LogError {
     /// An append would move the leader epoch backwards or offsets out of sequence.
     #[error("append out of order: {0}")]
     OutOfOrder(String),
+    /// The log and its snapshots contradict each other. Fatal.
+    #[error("the log and its snapshots are inconsistent: {0}")]
+    Inconsistent(String),
     /// The directory already holds a formatted node.
     #[error("{path} is already formatted; use --ignore-formatted to format it anyway")]
     AlreadyFormatted {
@@ -96,11 +99,14 @@ pub enum LogError {
 }
 
 impl LogError {
-    /// Whether the node must stop: a failed fsync or corruption of durable data.
+    /// Whether the node must stop: a failed fsync, corruption of durable data, or a log that
+    /// contradicts its snapshots.
     pub fn is_fatal(&self) -> bool {
         matches!(
             self,
-            LogError::SyncFailed { .. } | LogError::CorruptDurableData { .. }
+            LogError::SyncFailed { .. }
+                | LogError::CorruptDurableData { .. }
+                | LogError::Inconsistent(_)
         )
     }
 

@@ -26,6 +26,7 @@ use crate::partition_files::{
     ensure_partition_metadata, load_recovery_point, store_recovery_point,
 };
 use crate::segment::{self, Segment, CLEANED_SUFFIX};
+use crate::snapshot::SnapshotId;
 
 /// Kafka's `metadata.log.segment.bytes` default: 1 GiB.
 pub const DEFAULT_SEGMENT_BYTES: u64 = 1024 * 1024 * 1024;
@@ -309,6 +310,48 @@ impl Log {
     /// Kafka's `endOffsetFor`: `(epoch, end offset)`, `(-1, -1)` when unknown.
     pub fn end_offset_for_epoch(&self, epoch: i32) -> (i32, i64) {
         self.epochs.end_offset_for(epoch, self.log_end_offset())
+    }
+
+    /// Kafka's `KafkaMetadataLog.lastFetchedEpoch`: the latest epoch in the log, else the
+    /// epoch of `latest_snapshot` when the log is empty at that snapshot, else 0.
+    pub fn last_fetched_epoch(&self, latest_snapshot: Option<SnapshotId>) -> Result<i32> {
+        if let Some(epoch) = self.latest_epoch() {
+            return Ok(epoch);
+        }
+        let Some(snapshot) = latest_snapshot else {
+            return Ok(0);
+        };
+        let (start, end) = (self.log_start_offset(), self.log_end_offset());
+        if snapshot.end_offset == start && snapshot.end_offset == end {
+            return Ok(snapshot.epoch);
+        }
+        Err(LogError::Inconsistent(format!(
+            "the log has no epoch but snapshot {snapshot:?} does not end at its start {start} and end {end}"
+        )))
+    }
+
+    /// Kafka's `KafkaMetadataLog.endOffsetForEpoch`: the epoch cache's answer, with an epoch
+    /// older than the log replaced by the earliest snapshot, and an unknown epoch answered with
+    /// the log end offset and [`Log::last_fetched_epoch`]. Returns `(epoch, end offset)`.
+    pub fn end_offset_for_epoch_with_snapshots(
+        &self,
+        epoch: i32,
+        earliest_snapshot: Option<SnapshotId>,
+        latest_snapshot: Option<SnapshotId>,
+    ) -> Result<(i32, i64)> {
+        let (found_epoch, found_offset) = self.end_offset_for_epoch(epoch);
+        if found_offset == crate::epoch_cache::UNDEFINED_EPOCH_OFFSET {
+            return Ok((
+                self.last_fetched_epoch(latest_snapshot)?,
+                self.log_end_offset(),
+            ));
+        }
+        match earliest_snapshot {
+            Some(s) if found_offset == s.end_offset && found_epoch == epoch => {
+                Ok((s.epoch, s.end_offset))
+            }
+            _ => Ok((found_epoch, found_offset)),
+        }
     }
 
     /// Total bytes of the segments.

@@ -335,3 +335,45 @@ fn sealed_segment_reads_are_zero_copy_on_the_real_fs() {
         "the active segment is read, not mapped"
     );
 }
+
+on_both!(
+    end_offset_for_epoch_with_snapshots_follows_kafka_metadata_log,
+    |env| {
+        use yakt_log::snapshot::SnapshotId;
+        let snap = |end_offset, epoch| Some(SnapshotId { end_offset, epoch });
+        let mut log = env.open(LogConfig::default()).unwrap();
+        assert_eq!(log.last_fetched_epoch(None).unwrap(), 0);
+        log.truncate_fully_and_start_at(10).unwrap();
+        assert_eq!(log.last_fetched_epoch(snap(10, 3)).unwrap(), 3);
+        assert!(log.last_fetched_epoch(snap(12, 3)).unwrap_err().is_fatal());
+        // Epoch 3 is not in the log: the log end and the snapshot's epoch answer.
+        assert_eq!(
+            log.end_offset_for_epoch_with_snapshots(3, snap(10, 3), snap(10, 3))
+                .unwrap(),
+            (3, 10)
+        );
+        fill(&mut log, 2, 5, 4);
+        fill(&mut log, 1, 5, 6);
+        // An epoch older than the log: Kafka answers with the earliest snapshot.
+        assert_eq!(
+            log.end_offset_for_epoch_with_snapshots(2, snap(10, 3), snap(10, 3))
+                .unwrap(),
+            (3, 10)
+        );
+        assert_eq!(
+            log.end_offset_for_epoch_with_snapshots(4, snap(10, 3), None)
+                .unwrap(),
+            (4, 20)
+        );
+        assert_eq!(
+            log.end_offset_for_epoch_with_snapshots(5, snap(10, 3), None)
+                .unwrap(),
+            (4, 20)
+        );
+        assert_eq!(
+            log.end_offset_for_epoch_with_snapshots(9, None, None)
+                .unwrap(),
+            (6, 25)
+        );
+    }
+);
