@@ -74,6 +74,14 @@ pub enum BatchError {
         /// The delta read.
         delta: i32,
     },
+    /// The base offset is negative, or an offset in the batch would pass `i64::MAX`.
+    #[error("batch base offset {base_offset} with offset delta {delta} is out of range")]
+    OffsetOutOfRange {
+        /// The base offset.
+        base_offset: i64,
+        /// The offset delta that does not fit.
+        delta: i32,
+    },
     /// The batch is compressed; yakt reads and writes only uncompressed metadata batches.
     #[error("batch uses compression codec {codec}; only uncompressed batches are supported")]
     Compressed {
@@ -195,14 +203,28 @@ impl BatchHeader {
         self.attributes & COMPRESSION_CODEC_MASK
     }
 
-    /// Offset of the last record: base offset + last offset delta.
+    /// Offset of the last record: base offset + last offset delta (saturating; a batch that
+    /// passed [`check_batch`] never saturates).
     pub fn last_offset(&self) -> i64 {
-        self.base_offset + i64::from(self.last_offset_delta)
+        self.base_offset
+            .saturating_add(i64::from(self.last_offset_delta))
     }
 
-    /// Offset right after this batch: last offset + 1.
+    /// Offset right after this batch: last offset + 1 (saturating, as [`last_offset`](Self::last_offset)).
     pub fn next_offset(&self) -> i64 {
-        self.last_offset() + 1
+        self.last_offset().saturating_add(1)
+    }
+
+    /// The offset of the record with `offset_delta`, if it is in range (not negative, not past
+    /// `i64::MAX`).
+    pub fn offset_of(&self, offset_delta: i32) -> Result<i64, BatchError> {
+        self.base_offset
+            .checked_add(i64::from(offset_delta))
+            .filter(|offset| *offset >= 0)
+            .ok_or(BatchError::OffsetOutOfRange {
+                base_offset: self.base_offset,
+                delta: offset_delta,
+            })
     }
 
     /// Total bytes of the batch: `batch_length` + [`LOG_OVERHEAD`] (a negative length counts as 0).
@@ -269,7 +291,8 @@ pub enum Scan {
 /// Examines the batch at the start of `buf` (bytes after the batch are ignored).
 ///
 /// Errors for magic != 2, `batchLength` < 49 or > `max_batch_bytes`, CRC mismatch, negative
-/// `recordsCount` or negative `lastOffsetDelta`. Magic and length are checked as soon as their
+/// `recordsCount`, negative `lastOffsetDelta`, or a negative base offset or a next offset past
+/// `i64::MAX`. Magic and length are checked as soon as their
 /// bytes are present, so garbage is reported as an error rather than as an incomplete batch.
 pub fn check_batch(buf: &[u8], max_batch_bytes: usize) -> Result<Scan, BatchError> {
     if buf.len() < LOG_OVERHEAD {
@@ -313,6 +336,17 @@ pub fn check_batch(buf: &[u8], max_batch_bytes: usize) -> Result<Scan, BatchErro
     }
     if header.last_offset_delta < 0 {
         return Err(BatchError::NegativeLastOffsetDelta {
+            delta: header.last_offset_delta,
+        });
+    }
+    let next_offset_fits = header.base_offset >= 0
+        && header
+            .base_offset
+            .checked_add(i64::from(header.last_offset_delta) + 1)
+            .is_some();
+    if !next_offset_fits {
+        return Err(BatchError::OffsetOutOfRange {
+            base_offset: header.base_offset,
             delta: header.last_offset_delta,
         });
     }

@@ -93,15 +93,14 @@ pub fn records_of<'a>(
         if failed {
             return None;
         }
-        let result = record
-            .map_err(|source| LogRecordError::Batch {
-                base_offset: header.base_offset,
-                source,
-            })
-            .and_then(|record| {
-                let offset = header.base_offset + i64::from(record.offset_delta);
-                LogRecord::decode(&record, header.is_control(), offset).map(|log| (offset, log))
-            });
+        let batch_error = |source| LogRecordError::Batch {
+            base_offset: header.base_offset,
+            source,
+        };
+        let result = record.map_err(batch_error).and_then(|record| {
+            let offset = header.offset_of(record.offset_delta).map_err(batch_error)?;
+            LogRecord::decode(&record, header.is_control(), offset).map(|log| (offset, log))
+        });
         failed = result.is_err();
         Some(result)
     })

@@ -248,3 +248,35 @@ fn set_base_offset_keeps_the_crc_valid() {
     assert_eq!(header.base_offset, 1234);
     assert_eq!(header.last_offset(), 1234);
 }
+
+/// Regression (fuzzing): offsets near `i64::MAX` are errors, not overflows.
+#[test]
+fn offsets_past_i64_max_are_out_of_range() {
+    let mut batch = build(0, 0, 0, false, &[(None, Some(vec![1])), (None, None)]).to_vec();
+    set_base_offset(&mut batch, i64::MAX - 1);
+    assert_eq!(
+        check_batch(&batch, 1 << 23),
+        Err(BatchError::OffsetOutOfRange {
+            base_offset: i64::MAX - 1,
+            delta: 1
+        })
+    );
+    set_base_offset(&mut batch, -1);
+    assert!(matches!(
+        check_batch(&batch, 1 << 23),
+        Err(BatchError::OffsetOutOfRange { .. })
+    ));
+    let header = BatchHeader::parse(&batch).unwrap();
+    assert_eq!(
+        header.offset_of(0),
+        Err(BatchError::OffsetOutOfRange {
+            base_offset: -1,
+            delta: 0
+        })
+    );
+    set_base_offset(&mut batch, i64::MAX - 2);
+    let header = BatchHeader::parse(&batch).unwrap();
+    assert_eq!(header.next_offset(), i64::MAX);
+    assert_eq!(header.offset_of(2), Ok(i64::MAX));
+    assert!(header.offset_of(3).is_err());
+}
