@@ -84,6 +84,12 @@ pub enum LogError {
     /// The log and its snapshots contradict each other. Fatal.
     #[error("the log and its snapshots are inconsistent: {0}")]
     Inconsistent(String),
+    /// Another process holds the directory's `.lock`.
+    #[error("{path} is locked by another process (a running controller, broker or tool?)")]
+    Locked {
+        /// The lock file.
+        path: PathBuf,
+    },
     /// The directory already holds a formatted node.
     #[error("{path} is already formatted; use --ignore-formatted to format it anyway")]
     AlreadyFormatted {

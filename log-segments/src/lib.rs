@@ -15,6 +15,7 @@ pub mod error;
 pub mod format;
 pub mod fs;
 pub mod index;
+pub mod lock;
 pub mod log;
 pub mod memfs;
 pub mod partition_files;
