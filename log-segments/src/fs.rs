@@ -48,6 +48,11 @@ pub trait FileSystem: Send + Sync + fmt::Debug + 'static {
     /// Makes the directory's entries (creations, renames, removals) durable.
     fn sync_dir(&self, path: &Path) -> io::Result<()>;
 
+    /// Removes write permission from a file (Kafka freezes snapshots read-only).
+    fn set_read_only(&self, _path: &Path) -> io::Result<()> {
+        Ok(())
+    }
+
     /// Reads a whole file into memory.
     fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
         let file = self.open(path, OpenMode::Read)?;
@@ -209,6 +214,12 @@ impl FileSystem for RealFs {
 
     fn sync_dir(&self, path: &Path) -> io::Result<()> {
         File::open(path)?.sync_all()
+    }
+
+    fn set_read_only(&self, path: &Path) -> io::Result<()> {
+        let mut permissions = std::fs::metadata(path)?.permissions();
+        permissions.set_readonly(true);
+        std::fs::set_permissions(path, permissions)
     }
 }
 

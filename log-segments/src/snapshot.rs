@@ -5,8 +5,8 @@
 //! offsets from 0, and a control batch with `SnapshotFooterRecord`; every batch carries the
 //! snapshot's epoch.
 //!
-//! A snapshot is written to `.checkpoint.part`, fsynced, renamed and the directory fsynced
-//! (Kafka's `FileRawSnapshotWriter.freeze`); deletion renames to `.checkpoint.deleted` first
+//! A snapshot is written to `.checkpoint.part`, fsynced, made read-only, renamed and the
+//! directory fsynced (Kafka's `FileRawSnapshotWriter.freeze`); deletion renames to `.checkpoint.deleted` first
 //! (Kafka's `Snapshots.markForDelete`). [`remove_partial`] clears both leftovers on open.
 //! The reader checks every batch's CRC and the header/footer framing.
 
@@ -213,6 +213,13 @@ impl SnapshotWriter {
             self.append_controls(&[control::snapshot_footer()])?;
         }
         self.file.sync_data().sync_at(&self.partial)?;
+        if self
+            .target
+            .file_name()
+            .is_some_and(|n| n != BOOTSTRAP_CHECKPOINT)
+        {
+            self.fs.set_read_only(&self.partial).at(&self.partial)?;
+        }
         self.fs
             .rename(&self.partial, &self.target)
             .at(&self.target)?;

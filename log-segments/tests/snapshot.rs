@@ -47,6 +47,14 @@ fn round_trip_on_both_file_systems() {
         let records: Vec<&[u8]> = snap.records.iter().map(|b| &b[..]).collect();
         assert_eq!(records, [&b"one"[..], b"two", b"three"]);
         assert!(snap.control_records.is_empty());
+        if env.mem.is_none() {
+            let path = env.dir.join(id(10, 2).file_name(SNAPSHOT_SUFFIX));
+            let permissions = std::fs::metadata(path).unwrap().permissions();
+            assert!(
+                permissions.readonly(),
+                "frozen snapshots are read-only, as Kafka's"
+            );
+        }
         assert_eq!(
             snapshot::list_snapshots(&*env.fs, &env.dir).unwrap(),
             [id(10, 2)]
