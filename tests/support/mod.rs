@@ -106,12 +106,22 @@ pub fn current_test_name() -> String {
     name.replace("::", "__")
 }
 
-/// A fresh, empty log directory `target/kafka-test-logs/<test>/<process>/`.
+/// A fresh, empty log directory `target/kafka-test-logs/<test>/<process>/`. A process name
+/// used again in the same test (a restart) gets `<process>-2`, `-3`, ... so earlier logs stay.
 pub fn test_log_dir(process: &str) -> PathBuf {
-    let dir = target_dir()
+    static USED: Mutex<Option<HashSet<PathBuf>>> = Mutex::new(None);
+    let mut used = USED.lock().unwrap_or_else(|e| e.into_inner());
+    let used = used.get_or_insert_with(HashSet::new);
+    let test_dir = target_dir()
         .join("kafka-test-logs")
-        .join(current_test_name())
-        .join(process);
+        .join(current_test_name());
+    let mut dir = test_dir.join(process);
+    let mut run = 1;
+    while used.contains(&dir) {
+        run += 1;
+        dir = test_dir.join(format!("{process}-{run}"));
+    }
+    used.insert(dir.clone());
     if dir.exists() {
         fs::remove_dir_all(&dir).expect("clear the test log directory");
     }
@@ -156,6 +166,21 @@ pub fn wait_for_port(addr: SocketAddr, process: &mut BackgroundProcess) {
             TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok()
         },
     );
+}
+
+/// The port of the first entry of `listeners` (`NAME://HOST:PORT,...`).
+fn first_listener_port(properties: &[(String, String)]) -> u16 {
+    let listeners = properties
+        .iter()
+        .find(|(key, _)| key == "listeners")
+        .map(|(_, value)| value.as_str())
+        .expect("properties name listeners");
+    let first = listeners.split(',').next().unwrap_or_default();
+    first
+        .rsplit(':')
+        .next()
+        .and_then(|port| port.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no port in listeners={listeners}"))
 }
 
 /// Renders `(key, value)` pairs as a Java properties file.
@@ -545,17 +570,24 @@ pub struct YaktProcess {
 }
 
 impl YaktProcess {
-    /// Starts `yakt run --config <dir>/controller.properties` as voter 1 of a one-voter quorum
-    /// listening on a free port, with `overrides` replacing or adding properties, and waits
-    /// until the listener accepts connections.
+    /// Starts `yakt run --config <dir>/controller.properties` and waits until its listener
+    /// accepts connections. The properties are those of voter 1 of a one-voter quorum on a free
+    /// port ([`YaktProcess::default_properties`]) with `overrides` replacing or adding keys; a
+    /// quorum's nodes override `node.id`, `listeners` and `controller.quorum.voters`, and the
+    /// port waited on is the first listener's.
     pub fn start(dir: &Path, overrides: &[(&str, &str)]) -> Self {
-        let port = free_port();
-        let mut properties = Self::default_properties(dir, port);
+        let mut properties = Self::default_properties(dir, free_port());
         merge_properties(&mut properties, overrides);
+        let port = first_listener_port(&properties);
         fs::create_dir_all(dir).expect("create the yakt directory");
         let config_path = dir.join("controller.properties");
         fs::write(&config_path, properties_text(&properties)).expect("write controller.properties");
-        let log_dir = test_log_dir("yakt");
+        let node_id = properties
+            .iter()
+            .find(|(key, _)| key == "node.id")
+            .map_or("0", |(_, value)| value.as_str());
+        let name = format!("yakt-node-{node_id}");
+        let log_dir = test_log_dir(&name);
         fs::copy(&config_path, log_dir.join("controller.properties")).expect("keep properties");
         let mut command = Command::new(env!("CARGO_BIN_EXE_yakt"));
         command
@@ -567,7 +599,7 @@ impl YaktProcess {
                 std::env::var("RUST_LOG").unwrap_or("info".into()),
             )
             .env("NO_COLOR", "1");
-        let mut process = BackgroundProcess::spawn("yakt", command, log_dir);
+        let mut process = BackgroundProcess::spawn(&name, command, log_dir);
         wait_for_port(SocketAddr::from(([127, 0, 0, 1], port)), &mut process);
         YaktProcess {
             process,
