@@ -629,6 +629,23 @@ impl Log {
         self.store_recovery_point(offset)
     }
 
+    /// Kafka's `truncateToLatestSnapshot`, run when the log is opened: a follower that crashed
+    /// after fetching a snapshot but before truncating its log restarts the log at that
+    /// snapshot. True when the log was truncated.
+    pub fn truncate_to_latest_snapshot(&mut self, latest: Option<SnapshotId>) -> Result<bool> {
+        let latest_epoch = self.latest_epoch().unwrap_or(0);
+        match latest {
+            Some(s)
+                if s.epoch > latest_epoch
+                    || (s.epoch == latest_epoch && s.end_offset > self.log_end_offset()) =>
+            {
+                self.truncate_fully_and_start_at(s.end_offset)?;
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+
     /// Deletes the oldest sealed segments that lie wholly below `snapshot_end_offset` while
     /// Kafka's retention says so: the log plus `snapshot_bytes` exceed `retention_bytes`, or the
     /// segment's newest record is older than `retention_ms`. Returns how many were deleted.

@@ -377,3 +377,29 @@ on_both!(
         );
     }
 );
+
+on_both!(a_snapshot_ahead_of_the_log_restarts_it_there, |env| {
+    use yakt_log::snapshot::SnapshotId;
+    let mut log = env.open(LogConfig::default()).unwrap();
+    let bootstrap = Some(SnapshotId::BOOTSTRAP);
+    assert!(!log.truncate_to_latest_snapshot(bootstrap).unwrap());
+    fill(&mut log, 2, 5, 2);
+    let behind = Some(SnapshotId {
+        end_offset: 5,
+        epoch: 2,
+    });
+    assert!(!log.truncate_to_latest_snapshot(behind).unwrap());
+    let ahead = Some(SnapshotId {
+        end_offset: 30,
+        epoch: 2,
+    });
+    assert!(log.truncate_to_latest_snapshot(ahead).unwrap());
+    assert_eq!((log.log_start_offset(), log.log_end_offset()), (30, 30));
+    fill(&mut log, 1, 5, 3);
+    let newer_epoch = Some(SnapshotId {
+        end_offset: 32,
+        epoch: 4,
+    });
+    assert!(log.truncate_to_latest_snapshot(newer_epoch).unwrap());
+    assert_eq!(log.log_end_offset(), 32);
+});
