@@ -6,6 +6,7 @@
 //! every connection finish the requests it already read, and returns.
 
 pub mod api;
+pub mod client;
 pub mod connection;
 pub mod frame;
 
