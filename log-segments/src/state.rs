@@ -224,7 +224,12 @@ impl MetaProperties {
 
     /// Parses the file, checking the fields Kafka requires.
     pub fn parse(path: &Path, text: &str) -> Result<MetaProperties> {
-        let mut props = properties::load(text);
+        let mut props: std::collections::BTreeMap<String, String> =
+            properties::Properties::parse(text)
+                .map_err(|e| LogError::malformed(path, e.to_string()))?
+                .iter()
+                .map(|p| (p.key.clone(), p.value.clone()))
+                .collect();
         let bad = |reason: String| LogError::malformed(path, reason);
         let version = match props.remove("version").as_deref() {
             Some("0") => 0,
