@@ -10,7 +10,8 @@ mod support;
 use std::collections::{BTreeMap, BTreeSet};
 
 use support::{
-    compile_java, expect_success, kafka_old_version, kafka_version, KafkaTool, YaktProcess,
+    compile_java, expect_success, kafka_old_version, kafka_version, random_cluster_id, KafkaTool,
+    YaktProcess,
 };
 
 /// What the probe printed: the API ranges it learned and the API keys its client knows.
@@ -62,7 +63,9 @@ fn advertised(client_keys: &BTreeSet<i16>) -> BTreeMap<i16, (i16, i16)> {
 
 fn kafka_client_sees_what_yakt_advertises(version: &str) {
     let dir = tempfile::tempdir().expect("temporary directory");
-    let mut yakt = YaktProcess::start(dir.path(), &[]);
+    // A cluster id from Kafka's own tool, formatted into yakt's directories by yakt.
+    let cluster_id = random_cluster_id(version);
+    let mut yakt = YaktProcess::start_formatted(dir.path(), &cluster_id, &[]);
     let seen = probe(version, &yakt.address());
     assert_eq!(
         seen.ranges.get(&18),

@@ -101,3 +101,21 @@ fn newest_java_controller_round_trip() {
 fn kafka_4_0_java_controller_round_trip() {
     java_controller_round_trip(&kafka_old_version());
 }
+
+/// Every `scripts/kafka` shortcut (broker, storage, dump-log, metadata-quorum, ...) names a
+/// main class present in each release's jars; classes move between releases.
+#[test]
+fn every_shortcut_names_a_class_in_both_releases() {
+    for version in [kafka_version(), kafka_old_version()] {
+        support::kafka_libs(&version);
+        let output = std::process::Command::new(support::repo_root().join("scripts/kafka"))
+            .args(["check", &version])
+            .output()
+            .expect("run scripts/kafka check");
+        let stdout = expect_success(&output, &format!("scripts/kafka check {version}"));
+        assert!(
+            stdout.contains("dump-log") && stdout.contains("metadata-quorum"),
+            "{stdout}"
+        );
+    }
+}

@@ -576,12 +576,44 @@ impl YaktProcess {
     /// quorum's nodes override `node.id`, `listeners` and `controller.quorum.voters`, and the
     /// port waited on is the first listener's.
     pub fn start(dir: &Path, overrides: &[(&str, &str)]) -> Self {
+        let (config_path, properties) = Self::write_config(dir, overrides);
+        Self::run(config_path, &properties)
+    }
+
+    /// As [`YaktProcess::start`], after formatting the directories with
+    /// `yakt format --config <file> --cluster-id <cluster_id> --ignore-formatted` (so a restart
+    /// on the same `dir` keeps its data).
+    pub fn start_formatted(dir: &Path, cluster_id: &str, overrides: &[(&str, &str)]) -> Self {
+        let (config_path, properties) = Self::write_config(dir, overrides);
+        let config_text = config_path.to_str().expect("UTF-8 path");
+        let output = Command::new(env!("CARGO_BIN_EXE_yakt"))
+            .args([
+                "format",
+                "--config",
+                config_text,
+                "--cluster-id",
+                cluster_id,
+            ])
+            .arg("--ignore-formatted")
+            .output()
+            .expect("run yakt format");
+        expect_success(&output, &format!("yakt format --config {config_text}"));
+        Self::run(config_path, &properties)
+    }
+
+    /// Writes `<dir>/controller.properties`: the defaults with `overrides` applied.
+    fn write_config(dir: &Path, overrides: &[(&str, &str)]) -> (PathBuf, Vec<(String, String)>) {
         let mut properties = Self::default_properties(dir, free_port());
         merge_properties(&mut properties, overrides);
-        let port = first_listener_port(&properties);
         fs::create_dir_all(dir).expect("create the yakt directory");
         let config_path = dir.join("controller.properties");
         fs::write(&config_path, properties_text(&properties)).expect("write controller.properties");
+        (config_path, properties)
+    }
+
+    /// Spawns `yakt run` on `config_path` and waits for its first listener.
+    fn run(config_path: PathBuf, properties: &[(String, String)]) -> Self {
+        let port = first_listener_port(properties);
         let node_id = properties
             .iter()
             .find(|(key, _)| key == "node.id")
@@ -622,6 +654,8 @@ impl YaktProcess {
             ),
             ("controller.quorum.voters", format!("1@127.0.0.1:{port}")),
             ("metadata.log.dir", metadata_dir.display().to_string()),
+            // Formatting covers log.dirs too, whose default is the shared /tmp/kafka-logs.
+            ("log.dirs", metadata_dir.display().to_string()),
         ]
         .into_iter()
         .map(|(key, value)| (key.to_string(), value))
