@@ -6,6 +6,7 @@
 
 pub mod commands;
 pub mod config;
+pub mod controller;
 pub mod features;
 pub mod node;
 pub mod raft;
