@@ -9,7 +9,8 @@ use std::path::{Path, PathBuf};
 
 use yakt_wire::*;
 
-fn fixture_files() -> Vec<PathBuf> {
+/// The `.log` and `.checkpoint` files of one release's fixtures (`tests/fixtures/kafka-VERSION`).
+fn fixture_files(release: &str) -> Vec<PathBuf> {
     fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
         for entry in std::fs::read_dir(dir).unwrap() {
             let path = entry.unwrap().path();
@@ -25,10 +26,10 @@ fn fixture_files() -> Vec<PathBuf> {
         }
     }
     let mut files = Vec::new();
-    walk(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures"),
-        &mut files,
-    );
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(release);
+    walk(&dir, &mut files);
     files.sort();
     files
 }
@@ -138,32 +139,54 @@ fn check_file(path: &Path) -> BTreeSet<(String, i16)> {
     seen
 }
 
-#[test]
-fn every_record_kafka_wrote_decodes_and_reencodes_byte_for_byte() {
-    let files = fixture_files();
-    assert!(files.len() >= 3, "fixtures missing: {files:?}");
+/// Checks every file of `release` and that the record types and versions in `expected` occur.
+fn check_release(release: &str, expected: &[(&str, i16)]) {
+    let files = fixture_files(release);
+    assert!(files.len() >= 3, "{release} fixtures missing: {files:?}");
     let mut seen = BTreeSet::new();
     for file in &files {
         seen.extend(check_file(file));
     }
-    // What a real 4.3.1 controller wrote with the workload in the README.
-    for expected in [
-        ("RegisterBrokerRecord", 4),
-        ("BrokerRegistrationChangeRecord", 3),
-        ("PartitionRecord", 2),
-        ("PartitionChangeRecord", 2),
-        ("RegisterControllerRecord", 0),
-        ("UserScramCredentialRecord", 0),
-        ("AccessControlEntryRecord", 0),
-        ("ClientQuotaRecord", 0),
-        ("ProducerIdsRecord", 0),
-        ("LeaderChange", 0),
-        ("SnapshotHeader", 0),
-        ("SnapshotFooter", 0),
-    ] {
+    for (name, version) in expected {
         assert!(
-            seen.contains(&(expected.0.to_string(), expected.1)),
-            "{expected:?} not found in {seen:?}"
+            seen.contains(&(name.to_string(), *version)),
+            "{release}: {name} v{version} not found in {seen:?}"
         );
     }
+}
+
+/// Written by both releases with the workload in the READMEs.
+const COMMON: &[(&str, i16)] = &[
+    ("PartitionRecord", 2),
+    ("PartitionChangeRecord", 2),
+    ("RegisterControllerRecord", 0),
+    ("UserScramCredentialRecord", 0),
+    ("RemoveUserScramCredentialRecord", 0),
+    ("AccessControlEntryRecord", 0),
+    ("ClientQuotaRecord", 0),
+    ("ProducerIdsRecord", 0),
+    ("RemoveTopicRecord", 0),
+    ("BeginTransactionRecord", 0),
+    ("EndTransactionRecord", 0),
+    ("LeaderChange", 0),
+    ("SnapshotHeader", 0),
+    ("SnapshotFooter", 0),
+];
+
+#[test]
+fn kafka_4_3_1_records_decode_and_reencode_byte_for_byte() {
+    let newer = [
+        ("RegisterBrokerRecord", 4),
+        ("BrokerRegistrationChangeRecord", 3),
+    ];
+    check_release("kafka-4.3.1", &[COMMON, &newer].concat());
+}
+
+#[test]
+fn kafka_4_0_2_records_decode_and_reencode_byte_for_byte() {
+    let older = [
+        ("RegisterBrokerRecord", 3),
+        ("BrokerRegistrationChangeRecord", 1),
+    ];
+    check_release("kafka-4.0.2", &[COMMON, &older].concat());
 }
