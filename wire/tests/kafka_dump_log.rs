@@ -1,6 +1,7 @@
 //! The other direction: Kafka's own `kafka-dump-log --cluster-metadata-decoder` reads a segment
 //! in which yakt wrote every metadata record type at its newest version (pseudo-random values,
-//! unknown tagged fields included), and prints the field values yakt put there.
+//! unknown tagged fields included) followed by a start-of-epoch control batch (LeaderChange,
+//! KRaftVersion, Voters), and prints the field values yakt put there.
 //!
 //! Needs Java 17 and Kafka's jars (`scripts/kafka fetch`); without them the test is skipped,
 //! except under CI (`CI` set), where it fails.
@@ -58,6 +59,45 @@ fn records() -> Vec<(MetadataRecord, i16)> {
     out
 }
 
+/// A start-of-epoch control batch as a leader writes it when kraft.version is 1.
+fn control_batch(base_offset: i64) -> bytes::Bytes {
+    use kafka_protocol::messages::{
+        leader_change_message, voters_record, BrokerId, KRaftVersionRecord, LeaderChangeMessage,
+        VotersRecord,
+    };
+    use kafka_protocol::protocol::StrBytes;
+    let leader_voters: Vec<_> = [1, 2, 3]
+        .map(|id| leader_change_message::Voter::default().with_voter_id(id))
+        .into();
+    let leader_change = LeaderChangeMessage::default()
+        .with_leader_id(BrokerId(1))
+        .with_voters(leader_voters.clone())
+        .with_granting_voters(leader_voters[..2].to_vec());
+    let voters: Vec<_> = [1, 2, 3]
+        .map(|id| {
+            voters_record::Voter::default()
+                .with_voter_id(BrokerId(id))
+                .with_voter_directory_id(::uuid::Uuid::from_u128(0x1000 + id as u128))
+                .with_endpoints(vec![voters_record::Endpoint::default()
+                    .with_name(StrBytes::from_string("CONTROLLER".into()))
+                    .with_host(StrBytes::from_string(format!("controller-{id}")))
+                    .with_port(9090 + id as u16)])
+                .with_k_raft_version_feature(
+                    voters_record::KRaftVersionFeature::default().with_max_supported_version(1),
+                )
+        })
+        .into();
+    let mut builder = BatchBuilder::new(base_offset, 1, 1_700_000_001_000).control();
+    for record in [
+        ControlRecord::LeaderChange(leader_change),
+        ControlRecord::KRaftVersion(KRaftVersionRecord::default().with_k_raft_version(1)),
+        ControlRecord::Voters(VotersRecord::default().with_voters(voters)),
+    ] {
+        push_control(&mut builder, &record).unwrap();
+    }
+    builder.build()
+}
+
 #[test]
 fn kafka_dump_log_prints_what_yakt_wrote() {
     let version = kafka_version();
@@ -81,6 +121,8 @@ fn kafka_dump_log_prints_what_yakt_wrote() {
         }
         bytes.extend_from_slice(&builder.build());
     }
+    let control_offset = records.len() as i64;
+    bytes.extend_from_slice(&control_batch(control_offset));
     std::fs::write(&segment, &bytes).unwrap();
 
     let output = Command::new(repo_root().join("scripts/kafka"))
@@ -119,6 +161,32 @@ fn kafka_dump_log_prints_what_yakt_wrote() {
         })
         .collect();
     assert_eq!(printed.len(), records.len(), "{stdout}");
+    let control: Vec<serde_json::Value> = stdout
+        .lines()
+        .filter(|line| line.contains("keySize: 4"))
+        .map(|line| serde_json::from_str(&line[line.find('{').unwrap()..]).unwrap())
+        .collect();
+    let voter = |id: i32| {
+        serde_json::json!({
+            "voterId": id,
+            "voterDirectoryId": Uuid::new(0, 0x1000 + id as u64).to_string(),
+            "endpoints": [{"name": "CONTROLLER", "host": format!("controller-{id}"), "port": 9090 + id}],
+            "kRaftVersionFeature": {"minSupportedVersion": 0, "maxSupportedVersion": 1},
+        })
+    };
+    assert_eq!(
+        control,
+        [
+            serde_json::json!({
+                "version": 0, "leaderId": 1,
+                "voters": [{"voterId": 1}, {"voterId": 2}, {"voterId": 3}],
+                "grantingVoters": [{"voterId": 1}, {"voterId": 2}],
+            }),
+            serde_json::json!({"version": 0, "kRaftVersion": 1}),
+            serde_json::json!({"version": 0, "voters": [voter(1), voter(2), voter(3)]}),
+        ],
+        "{stdout}"
+    );
     for ((offset, json), (i, (record, version))) in printed.iter().zip(records.iter().enumerate()) {
         assert_eq!(*offset, i as i64);
         assert_eq!(
