@@ -19,15 +19,16 @@ fn repo_root() -> PathBuf {
         .to_path_buf()
 }
 
-/// The Kafka release named in `scripts/kafka-versions` (or the environment).
-fn kafka_version() -> String {
-    if let Ok(version) = std::env::var("YAKT_KAFKA_VERSION") {
+/// The Kafka release `key` (`YAKT_KAFKA_VERSION`, `YAKT_KAFKA_OLD_VERSION`) names in
+/// `scripts/kafka-versions` (or the environment).
+fn kafka_version(key: &str) -> String {
+    if let Ok(version) = std::env::var(key) {
         return version;
     }
     let text = std::fs::read_to_string(repo_root().join("scripts/kafka-versions")).unwrap();
     text.lines()
-        .find_map(|line| line.strip_prefix("YAKT_KAFKA_VERSION="))
-        .expect("YAKT_KAFKA_VERSION in scripts/kafka-versions")
+        .find_map(|line| line.strip_prefix(key)?.strip_prefix('='))
+        .unwrap_or_else(|| panic!("{key} in scripts/kafka-versions"))
         .trim()
         .to_string()
 }
@@ -40,11 +41,14 @@ fn kafka_available(version: &str) -> bool {
     matches!(libs, Ok(out) if out.status.success()) && java
 }
 
-/// Every record type the Kafka release knows (key 29 arrived after 4.3), three values each.
-fn records() -> Vec<(MetadataRecord, i16)> {
+/// Every record type a Kafka release knows, three values each, at the newest version it knows
+/// (`newest(api_key)`, `None` for a type it lacks).
+fn records(newest: impl Fn(i16) -> Option<i16>) -> Vec<(MetadataRecord, i16)> {
     let mut out = Vec::new();
-    for &api_key in API_KEYS.iter().filter(|&&key| key <= 28) {
-        let version = latest_version(api_key).unwrap();
+    for &api_key in API_KEYS {
+        let Some(version) = newest(api_key) else {
+            continue;
+        };
         for seed in 0..3u64 {
             let mut record = MetadataRecord::sample(api_key, version, seed * 7919 + 1).unwrap();
             if let MetadataRecord::ClientQuota(quota) = &mut record {
@@ -98,9 +102,33 @@ fn control_batch(base_offset: i64) -> bytes::Bytes {
     builder.build()
 }
 
+/// Newest versions in Kafka 4.1-4.3: key 29 arrived after 4.3.
+fn newest_in_4_3(api_key: i16) -> Option<i16> {
+    (api_key != 29).then(|| latest_version(api_key)).flatten()
+}
+
+/// Newest versions in Kafka 4.0: RegisterBrokerRecord v3, BrokerRegistrationChangeRecord v2.
+fn newest_in_4_0(api_key: i16) -> Option<i16> {
+    match api_key {
+        0 => Some(3),
+        17 => Some(2),
+        _ => newest_in_4_3(api_key),
+    }
+}
+
 #[test]
 fn kafka_dump_log_prints_what_yakt_wrote() {
-    let version = kafka_version();
+    dump_and_compare(&kafka_version("YAKT_KAFKA_VERSION"), newest_in_4_3);
+}
+
+#[test]
+fn kafka_4_0_dump_log_prints_what_yakt_wrote_at_its_versions() {
+    dump_and_compare(&kafka_version("YAKT_KAFKA_OLD_VERSION"), newest_in_4_0);
+}
+
+/// Writes the records and the control batch, runs Kafka `version`'s dump-log, compares.
+fn dump_and_compare(version: &str, newest: impl Fn(i16) -> Option<i16>) {
+    let version = version.to_string();
     if !kafka_available(&version) {
         assert!(
             std::env::var_os("CI").is_none(),
@@ -111,7 +139,7 @@ fn kafka_dump_log_prints_what_yakt_wrote() {
     }
     let dir = tempfile::tempdir().unwrap();
     let segment = dir.path().join("00000000000000000000.log");
-    let records = records();
+    let records = records(newest);
     let mut bytes = Vec::new();
     for (offset, chunk) in records.chunks(3).enumerate() {
         let base_offset = offset as i64 * 3;
@@ -161,10 +189,9 @@ fn kafka_dump_log_prints_what_yakt_wrote() {
         })
         .collect();
     assert_eq!(printed.len(), records.len(), "{stdout}");
-    let control: Vec<serde_json::Value> = stdout
+    let control: Vec<&str> = stdout
         .lines()
         .filter(|line| line.contains("keySize: 4"))
-        .map(|line| serde_json::from_str(&line[line.find('{').unwrap()..]).unwrap())
         .collect();
     let voter = |id: i32| {
         serde_json::json!({
@@ -174,19 +201,27 @@ fn kafka_dump_log_prints_what_yakt_wrote() {
             "kRaftVersionFeature": {"minSupportedVersion": 0, "maxSupportedVersion": 1},
         })
     };
-    assert_eq!(
-        control,
-        [
-            serde_json::json!({
-                "version": 0, "leaderId": 1,
-                "voters": [{"voterId": 1}, {"voterId": 2}, {"voterId": 3}],
-                "grantingVoters": [{"voterId": 1}, {"voterId": 2}],
-            }),
-            serde_json::json!({"version": 0, "kRaftVersion": 1}),
-            serde_json::json!({"version": 0, "voters": [voter(1), voter(2), voter(3)]}),
-        ],
-        "{stdout}"
-    );
+    let expected = [
+        serde_json::json!({
+            "version": 0, "leaderId": 1,
+            "voters": [{"voterId": 1}, {"voterId": 2}, {"voterId": 3}],
+            "grantingVoters": [{"voterId": 1}, {"voterId": 2}],
+        }),
+        serde_json::json!({"version": 0, "kRaftVersion": 1}),
+        serde_json::json!({"version": 0, "voters": [voter(1), voter(2), voter(3)]}),
+    ];
+    assert_eq!(control.len(), expected.len(), "{stdout}");
+    for (line, expected) in control.iter().zip(&expected) {
+        match line.find('{') {
+            Some(start) => assert_eq!(
+                &serde_json::from_str::<serde_json::Value>(&line[start..]).unwrap(),
+                expected,
+                "{line}"
+            ),
+            // Kafka 4.0's tool prints only the type of a LeaderChange record.
+            None => assert!(line.ends_with("controlType: LEADER_CHANGE(2)"), "{line}"),
+        }
+    }
     for ((offset, json), (i, (record, version))) in printed.iter().zip(records.iter().enumerate()) {
         assert_eq!(*offset, i as i64);
         assert_eq!(
