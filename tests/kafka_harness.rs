@@ -1,24 +1,34 @@
 //! The real-Kafka harness checked against Kafka itself: a Java KRaft controller started from
 //! the Maven jars elects itself, answers Kafka's tools and the ApiVersions probe, stops
-//! cleanly on SIGTERM, and leaves a metadata log Kafka's dump tool decodes. If these fail,
-//! the harness is broken, not yakt.
+//! cleanly on SIGTERM, and leaves a metadata log Kafka's dump tool decodes; a Java broker
+//! joins it and serves a topic created with Kafka's tool. If these fail, the harness is
+//! broken, not yakt.
 //!
 //! Needs `scripts/kafka fetch` (Java 17 and the jars); without them these tests fail.
 
 mod support;
 
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use support::{
-    compile_java, expect_success, format_storage, free_port, kafka_old_version, kafka_version,
-    random_cluster_id, wait_for_port, write_properties, KafkaBroker, KafkaTool,
+    as_pairs, compile_java, expect_success, free_port, kafka_old_version, kafka_version,
+    random_cluster_id, wait_for_port, KafkaBroker, KafkaTool, STARTUP_TIMEOUT,
 };
 
-fn java_controller_round_trip(version: &str) {
-    let dir = tempfile::tempdir().expect("temporary directory");
-    let port = free_port();
-    let address = format!("127.0.0.1:{port}");
-    let metadata_dir = dir.path().join("metadata");
+/// A running Java controller: voter 1 of a one-voter static quorum.
+struct JavaController {
+    node: KafkaBroker,
+    address: String,
+    cluster_id: String,
+    metadata_dir: PathBuf,
+}
+
+/// Formats and starts a Java controller of Kafka `version` under `dir`, waiting for its
+/// listener.
+fn start_java_controller(version: &str, dir: &Path) -> JavaController {
+    let address = format!("127.0.0.1:{}", free_port());
+    let metadata_dir = dir.join("metadata");
     let listeners = format!("CONTROLLER://{address}");
     let voters = format!("1@{address}");
     let metadata_dir_text = metadata_dir.display().to_string();
@@ -33,16 +43,25 @@ fn java_controller_round_trip(version: &str) {
         // Kafka 4.0's format also writes log.dirs, which defaults to /tmp/kafka-logs.
         ("log.dirs", metadata_dir_text.as_str()),
     ];
-    let properties_path = dir.path().join("format.properties");
-    write_properties(&properties_path, &properties);
     let cluster_id = random_cluster_id(version);
-    format_storage(version, &cluster_id, &properties_path);
+    let mut node = KafkaBroker::start_formatted(version, &cluster_id, &properties, dir);
+    wait_for_port(address.parse().expect("socket address"), node.process());
+    JavaController {
+        node,
+        address,
+        cluster_id,
+        metadata_dir,
+    }
+}
 
-    let mut controller = KafkaBroker::start(version, &properties, dir.path());
-    wait_for_port(
-        address.parse().expect("socket address"),
-        controller.process(),
-    );
+fn java_controller_round_trip(version: &str) {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let JavaController {
+        node: mut controller,
+        address,
+        cluster_id,
+        metadata_dir,
+    } = start_java_controller(version, dir.path());
 
     let quorum = KafkaTool::run(
         version,
@@ -118,4 +137,62 @@ fn every_shortcut_names_a_class_in_both_releases() {
             "{stdout}"
         );
     }
+}
+
+/// The flow yakt must serve one day, shown with Kafka on both sides: a broker formatted with
+/// the controller's cluster id registers, is unfenced, and a topic created through it gets
+/// its partitions.
+#[test]
+fn java_broker_joins_a_java_controller_and_serves_a_topic() {
+    let version = kafka_version();
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let mut controller = start_java_controller(&version, &dir.path().join("controller"));
+    let broker_port = free_port();
+    let broker_dir = dir.path().join("broker");
+    let properties = KafkaBroker::broker_properties(
+        2,
+        broker_port,
+        &format!("1@{}", controller.address),
+        &broker_dir,
+    );
+    let mut broker = KafkaBroker::start_formatted(
+        &version,
+        &controller.cluster_id,
+        &as_pairs(&properties),
+        &broker_dir,
+    );
+    // A broker logs this only once the controller has unfenced it.
+    broker.wait_for_log("Kafka Server started", STARTUP_TIMEOUT);
+
+    let bootstrap = format!("127.0.0.1:{broker_port}");
+    let topics = |args: &[&str]| {
+        let mut all = vec!["--bootstrap-server", bootstrap.as_str()];
+        all.extend_from_slice(args);
+        expect_success(
+            &KafkaTool::run(&version, "topics", &all),
+            &format!("kafka-topics {}", args.join(" ")),
+        )
+    };
+    topics(&[
+        "--create",
+        "--topic",
+        "judged",
+        "--partitions",
+        "2",
+        "--replication-factor",
+        "1",
+    ]);
+    let described = topics(&["--describe", "--topic", "judged"]);
+    assert_eq!(
+        described.matches("Leader: 2").count(),
+        2,
+        "both partitions led by broker 2:\n{described}"
+    );
+
+    assert_eq!(broker.stop().code(), Some(143), "broker exit status");
+    assert_eq!(
+        controller.node.stop().code(),
+        Some(143),
+        "controller exit status"
+    );
 }

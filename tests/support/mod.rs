@@ -219,6 +219,14 @@ pub fn format_storage(version: &str, cluster_id: &str, config: &Path) {
     expect_success(&output, &format!("kafka-storage format -c {config_text}"));
 }
 
+/// Borrows owned `(key, value)` pairs as the `&[(&str, &str)]` the start functions take.
+pub fn as_pairs(properties: &[(String, String)]) -> Vec<(&str, &str)> {
+    properties
+        .iter()
+        .map(|(key, value)| (key.as_str(), value.as_str()))
+        .collect()
+}
+
 /// Overlays `overrides` onto `base`, replacing keys that are already there.
 pub fn merge_properties(base: &mut Vec<(String, String)>, overrides: &[(&str, &str)]) {
     for (key, value) in overrides {
@@ -533,6 +541,57 @@ impl KafkaBroker {
             process: BackgroundProcess::spawn(&name, command, log_dir),
             properties_path,
         }
+    }
+
+    /// As [`KafkaBroker::start`], after formatting the node's directories with
+    /// `kafka-storage format -t <cluster_id>`.
+    pub fn start_formatted(
+        version: &str,
+        cluster_id: &str,
+        properties: &[(&str, &str)],
+        dir: &Path,
+    ) -> Self {
+        fs::create_dir_all(dir).expect("create the broker directory");
+        let format_path = dir.join("format.properties");
+        write_properties(&format_path, properties);
+        format_storage(version, cluster_id, &format_path);
+        Self::start(version, properties, dir)
+    }
+
+    /// The properties of broker `node_id` (`process.roles=broker`) with a PLAINTEXT listener
+    /// on 127.0.0.1:`port` and its data in `<dir>/data`, finding the controllers through
+    /// `controller.quorum.voters` (`id@host:port,...`), with internal topics sized for one
+    /// broker. Use [`as_pairs`] to pass them to [`KafkaBroker::start`].
+    pub fn broker_properties(
+        node_id: u32,
+        port: u16,
+        controller_quorum_voters: &str,
+        dir: &Path,
+    ) -> Vec<(String, String)> {
+        [
+            ("node.id", node_id.to_string()),
+            ("process.roles", "broker".to_string()),
+            ("listeners", format!("PLAINTEXT://127.0.0.1:{port}")),
+            ("inter.broker.listener.name", "PLAINTEXT".to_string()),
+            ("controller.listener.names", "CONTROLLER".to_string()),
+            (
+                "listener.security.protocol.map",
+                "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT".to_string(),
+            ),
+            (
+                "controller.quorum.voters",
+                controller_quorum_voters.to_string(),
+            ),
+            ("log.dirs", dir.join("data").display().to_string()),
+            ("offsets.topic.replication.factor", "1".to_string()),
+            ("offsets.topic.num.partitions", "3".to_string()),
+            ("transaction.state.log.replication.factor", "1".to_string()),
+            ("transaction.state.log.min.isr", "1".to_string()),
+            ("group.initial.rebalance.delay.ms", "0".to_string()),
+        ]
+        .into_iter()
+        .map(|(key, value)| (key.to_string(), value))
+        .collect()
     }
 
     /// The `server.properties` file this node runs on.
