@@ -8,16 +8,33 @@
 //!   transactions and the offsets the image stands at.
 //! - [`error`]: the fatal tier (a committed record that does not fit).
 //! - [`versions`]: the record versions a `metadata.version` implies.
+//! - [`machine`]: [`Controller`], which the driver owns: image, broker sessions, settings.
+//! - [`brokers`]: broker and controller registration, heartbeats, fencing.
+//! - [`partition_change`], [`elections`]: how partition leaders and ISRs change.
+//! - [`heartbeats`]: broker sessions (soft state of the active controller).
+//! - [`result`], [`settings`], [`rng`]: what handlers return, are configured with, and
+//!   draw randomness from.
 //!
 //! Request handlers compute `(records, response)` from the image without changing it
 //! (style item 4); only [`replay::Replayer::replay`] changes it, once the records are
 //! committed.
 
+pub mod brokers;
+pub mod elections;
 pub mod error;
+pub mod heartbeats;
 pub mod image;
+pub mod machine;
+pub mod partition_change;
 pub mod replay;
+pub mod result;
+pub mod rng;
+pub mod settings;
 pub mod versions;
 
 pub use error::{Inconsistency, ReplayError};
 pub use image::MetadataImage;
+pub use machine::Controller;
 pub use replay::Replayer;
+pub use result::{ApiError, ControllerResult};
+pub use settings::ControllerSettings;
