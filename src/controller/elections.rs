@@ -106,7 +106,7 @@ pub fn leader_and_isr_updates(
     image: &MetadataImage,
     transition: BrokerTransition,
     unclean_default: bool,
-    which: &dyn Fn(&PartitionRegistration) -> bool,
+    which: &dyn Fn(Uuid, i32, &PartitionRegistration) -> bool,
 ) -> Vec<(PartitionChangeRecord, i16)> {
     let gone = [transition.removed, transition.unclean_shutdown];
     let acceptable = |r: i32| {
@@ -114,7 +114,7 @@ pub fn leader_and_isr_updates(
     };
     let mut out = Vec::new();
     for (topic, partition_id, partition) in image.topics.partitions() {
-        if !which(partition) {
+        if !which(topic.id, partition_id, partition) {
             continue;
         }
         let accept = |r: i32| may_lead(image, partition, r, &acceptable);
@@ -148,16 +148,16 @@ pub fn leader_and_isr_updates(
 }
 
 /// Partitions whose ISR holds `broker`.
-pub fn in_isr(broker: i32) -> impl Fn(&PartitionRegistration) -> bool {
-    move |p| p.isr.contains(&broker)
+pub fn in_isr(broker: i32) -> impl Fn(Uuid, i32, &PartitionRegistration) -> bool {
+    move |_, _, p| p.isr.contains(&broker)
 }
 
 /// Partitions whose ELR holds `broker`.
-pub fn in_elr(broker: i32) -> impl Fn(&PartitionRegistration) -> bool {
-    move |p| p.elr.contains(&broker)
+pub fn in_elr(broker: i32) -> impl Fn(Uuid, i32, &PartitionRegistration) -> bool {
+    move |_, _, p| p.elr.contains(&broker)
 }
 
 /// Partitions with no leader.
-pub fn leaderless(partition: &PartitionRegistration) -> bool {
+pub fn leaderless(_: Uuid, _: i32, partition: &PartitionRegistration) -> bool {
     partition.leader == NO_LEADER
 }

@@ -11,6 +11,11 @@
 //! - [`machine`]: [`Controller`], which the driver owns: image, broker sessions, settings.
 //! - [`brokers`]: broker and controller registration, heartbeats, fencing.
 //! - [`partition_change`], [`elections`]: how partition leaders and ISRs change.
+//! - [`topics`]: CreateTopics, DeleteTopics, CreatePartitions, AlterPartition,
+//!   ElectLeaders, reassignments, AssignReplicasToDirs; names and replica placement.
+//! - [`configs`]: IncrementalAlterConfigs, AlterConfigs, DescribeConfigs.
+//! - [`feature_updates`], [`producer_ids`]: UpdateFeatures and ApiVersions' features;
+//!   AllocateProducerIds.
 //! - [`heartbeats`]: broker sessions (soft state of the active controller).
 //! - [`result`], [`settings`], [`rng`]: what handlers return, are configured with, and
 //!   draw randomness from.
@@ -20,16 +25,20 @@
 //! committed.
 
 pub mod brokers;
+pub mod configs;
 pub mod elections;
 pub mod error;
+pub mod feature_updates;
 pub mod heartbeats;
 pub mod image;
 pub mod machine;
 pub mod partition_change;
+pub mod producer_ids;
 pub mod replay;
 pub mod result;
 pub mod rng;
 pub mod settings;
+pub mod topics;
 pub mod versions;
 
 pub use error::{Inconsistency, ReplayError};

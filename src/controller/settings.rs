@@ -24,6 +24,9 @@ pub struct ControllerSettings {
     /// `metadata.max.idle.interval.ms`: how often an idle active controller writes a
     /// NoOpRecord; 0 never.
     pub metadata_max_idle_interval_ms: i64,
+    /// The ids of the quorum's controllers (static voters; with a dynamic quorum the Raft
+    /// layer's voter set): a broker config resource may name one.
+    pub controller_ids: Vec<i32>,
 }
 
 impl ControllerSettings {
@@ -38,6 +41,7 @@ impl ControllerSettings {
             min_insync_replicas: 1,
             unclean_leader_election_enable: false,
             metadata_max_idle_interval_ms: 500,
+            controller_ids: vec![node_id],
         }
     }
 
@@ -56,6 +60,11 @@ impl ControllerSettings {
             min_insync_replicas: config.min_insync_replicas,
             unclean_leader_election_enable: false,
             metadata_max_idle_interval_ms: i64::from(config.metadata_max_idle_interval_ms),
+            controller_ids: if config.quorum_voters.is_empty() {
+                vec![config.node_id]
+            } else {
+                config.quorum_voters.iter().map(|v| v.id).collect()
+            },
         }
     }
 }

@@ -35,7 +35,11 @@ pub fn feature(name: &str, level: i16) -> MetadataRecord {
 impl Harness {
     /// A controller whose log holds metadata.version `mv` (and ELR 1 when `elr`).
     pub fn new(mv: i16, elr: bool) -> Harness {
-        let settings = ControllerSettings::new(1, CLUSTER_ID);
+        Harness::with_settings(mv, elr, ControllerSettings::new(1, CLUSTER_ID))
+    }
+
+    /// As [`Harness::new`], with `settings`.
+    pub fn with_settings(mv: i16, elr: bool, settings: ControllerSettings) -> Harness {
         let mut harness = Harness {
             controller: Controller::new(settings, 42),
             next_offset: 0,

@@ -17,7 +17,7 @@ fn partition_changes(
     image: &MetadataImage,
     transition: BrokerTransition,
     unclean_default: bool,
-    which: &dyn Fn(&crate::controller::image::PartitionRegistration) -> bool,
+    which: &dyn Fn(Uuid, i32, &crate::controller::image::PartitionRegistration) -> bool,
 ) -> Records {
     leader_and_isr_updates(image, transition, unclean_default, which)
         .into_iter()
@@ -175,7 +175,7 @@ pub fn directories_offline(
     if newly_offline.is_empty() {
         return Records::new();
     }
-    let in_offline_dir = |p: &crate::controller::image::PartitionRegistration| {
+    let in_offline_dir = |_: Uuid, _: i32, p: &crate::controller::image::PartitionRegistration| {
         newly_offline.contains(&p.directory(broker))
     };
     let mut records = partition_changes(image, removed(broker), unclean_default, &in_offline_dir);

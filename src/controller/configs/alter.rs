@@ -1,0 +1,292 @@
+//! The records of a config change to one resource, as Kafka's
+//! `ConfigurationControlManager` computes them: SET, DELETE, APPEND and SUBTRACT (the last
+//! two for list configs only), one `ConfigRecord` per key whose value changes (always one for
+//! a broker, KAFKA-14136), then the checks (resource name, known topic keys and values, the
+//! resource exists), and a `ClearElrRecord` when `min.insync.replicas` changes with ELR on.
+
+use std::collections::BTreeMap;
+
+use kafka_protocol::ResponseError;
+use yakt_wire::{ClearElrRecord, ConfigRecord, MetadataRecord};
+
+use crate::controller::configs::topic_keys::{topic_config_key, validate_topic_config, ConfigType};
+use crate::controller::image::configs::resource_type;
+use crate::controller::image::MetadataImage;
+use crate::controller::result::ApiError;
+use crate::controller::topics::names::validate_topic_name;
+
+/// An IncrementalAlterConfigs operation (Kafka's `AlterConfigOp.OpType` ids 0-3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OpType {
+    /// Set the value.
+    Set,
+    /// Remove the key.
+    Delete,
+    /// Add list elements.
+    Append,
+    /// Remove list elements.
+    Subtract,
+}
+
+impl OpType {
+    /// The operation with Kafka's id, if any.
+    pub fn from_id(id: i8) -> Option<OpType> {
+        match id {
+            0 => Some(OpType::Set),
+            1 => Some(OpType::Delete),
+            2 => Some(OpType::Append),
+            3 => Some(OpType::Subtract),
+            _ => None,
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            OpType::Set => "SET",
+            OpType::Delete => "DELETE",
+            OpType::Append => "APPEND",
+            OpType::Subtract => "SUBTRACT",
+        }
+    }
+}
+
+/// Where a config change lands and what checks it passes.
+#[derive(Debug, Clone, Copy)]
+pub struct Target<'a> {
+    /// The resource type.
+    pub resource_type: i8,
+    /// The resource name.
+    pub resource_name: &'a str,
+    /// Whether the resource is being created by this request (a new topic): it need not
+    /// exist yet.
+    pub newly_created: bool,
+    /// Ids of the quorum's controllers (a broker resource may name one).
+    pub controller_ids: &'a [i32],
+}
+
+type Records = Vec<(MetadataRecord, i16)>;
+
+/// The records of applying `ops` (key → operation and value) to one resource.
+pub fn incremental_alter(
+    image: &MetadataImage,
+    target: Target<'_>,
+    ops: &BTreeMap<String, (OpType, Option<String>)>,
+) -> Result<Records, ApiError> {
+    let current = image
+        .configs
+        .resource(target.resource_type, target.resource_name);
+    let mut changes: Vec<(String, Option<String>)> = Vec::new();
+    for (key, (op, value)) in ops {
+        let current_value = current.and_then(|c| c.get(key)).cloned();
+        let new_value = match op {
+            OpType::Set => value.clone(),
+            OpType::Delete => None,
+            OpType::Append | OpType::Subtract => {
+                let splittable = target.resource_type == resource_type::TOPIC
+                    && topic_config_key(key).is_some_and(|k| k.config_type == ConfigType::List);
+                if !splittable {
+                    return Err(ApiError::new(
+                        ResponseError::InvalidConfig,
+                        format!(
+                            "Can't {} to key {key} because its type is not LIST.",
+                            op.name()
+                        ),
+                    ));
+                }
+                Some(apply_list_op(
+                    *op,
+                    current_value.as_deref(),
+                    key,
+                    value.as_deref(),
+                ))
+            }
+        };
+        if new_value != current_value || target.resource_type == resource_type::BROKER {
+            changes.push((key.clone(), new_value));
+        }
+    }
+    validate(image, target, &changes, &[])?;
+    Ok(with_clear_elr(image, to_records(target, changes)))
+}
+
+/// The records of replacing a resource's configs with `configs` (legacy AlterConfigs): keys
+/// not named are deleted.
+pub fn legacy_alter(
+    image: &MetadataImage,
+    target: Target<'_>,
+    configs: &BTreeMap<String, Option<String>>,
+) -> Result<Records, ApiError> {
+    let current = image
+        .configs
+        .resource(target.resource_type, target.resource_name);
+    let mut changes: Vec<(String, Option<String>)> = Vec::new();
+    for (key, value) in configs {
+        let current_value = current.and_then(|c| c.get(key)).cloned();
+        if *value != current_value || target.resource_type == resource_type::BROKER {
+            changes.push((key.clone(), value.clone()));
+        }
+    }
+    let deleted: Vec<String> = current
+        .into_iter()
+        .flat_map(|c| c.keys())
+        .filter(|k| !configs.contains_key(*k))
+        .cloned()
+        .collect();
+    validate(image, target, &changes, &deleted)?;
+    changes.extend(deleted.into_iter().map(|k| (k, None)));
+    Ok(with_clear_elr(image, to_records(target, changes)))
+}
+
+/// The list value after APPEND or SUBTRACT of the comma-separated `value`.
+fn apply_list_op(op: OpType, current: Option<&str>, key: &str, value: Option<&str>) -> String {
+    let base = current
+        .map(str::to_owned)
+        .or_else(|| topic_config_key(key).map(|k| k.default.to_owned()))
+        .unwrap_or_default();
+    let mut items: Vec<String> = base
+        .split(',')
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect();
+    for part in value.unwrap_or_default().split(',') {
+        match op {
+            OpType::Append if !items.iter().any(|i| i == part) => items.push(part.to_owned()),
+            OpType::Subtract => items.retain(|i| i != part),
+            _ => {}
+        }
+    }
+    items.join(",")
+}
+
+fn to_records(target: Target<'_>, changes: Vec<(String, Option<String>)>) -> Records {
+    changes
+        .into_iter()
+        .map(|(name, value)| {
+            let record = ConfigRecord {
+                resource_type: target.resource_type,
+                resource_name: target.resource_name.to_owned(),
+                name,
+                value,
+                ..Default::default()
+            };
+            (record.into(), 0)
+        })
+        .collect()
+}
+
+/// With ELR on, a change of `min.insync.replicas` clears the ELR of the topic (or of all
+/// topics for a broker-level change), as Kafka's `createClearElrRecordsAsNeeded` does.
+fn with_clear_elr(image: &MetadataImage, mut records: Records) -> Records {
+    if !image.features.elr_enabled() {
+        return records;
+    }
+    let clears: Records = records
+        .iter()
+        .filter_map(|(record, _)| match record {
+            MetadataRecord::Config(c) if c.name == "min.insync.replicas" => {
+                let topic_name = if c.resource_type == resource_type::TOPIC {
+                    c.resource_name.clone()
+                } else {
+                    String::new()
+                };
+                let clear = ClearElrRecord {
+                    topic_name,
+                    ..Default::default()
+                };
+                Some((clear.into(), 0))
+            }
+            _ => None,
+        })
+        .collect();
+    records.extend(clears);
+    records
+}
+
+fn invalid_request(message: impl Into<String>) -> ApiError {
+    ApiError::new(ResponseError::InvalidRequest, message)
+}
+
+/// Checks the resource name, the resulting configs and that the resource exists (Kafka's
+/// `validateAlterConfig` with `ControllerConfigurationValidator`).
+fn validate(
+    image: &MetadataImage,
+    target: Target<'_>,
+    changes: &[(String, Option<String>)],
+    deleted: &[String],
+) -> Result<(), ApiError> {
+    validate_resource_name(target)?;
+    if target.resource_type == resource_type::TOPIC {
+        let mut all: BTreeMap<String, String> = image
+            .configs
+            .resource(target.resource_type, target.resource_name)
+            .cloned()
+            .unwrap_or_default();
+        for (key, value) in changes {
+            match value {
+                Some(value) => all.insert(key.clone(), value.clone()),
+                None => all.remove(key),
+            };
+        }
+        for key in deleted {
+            all.remove(key);
+        }
+        for (key, value) in &all {
+            validate_topic_config(key, value)
+                .map_err(|message| ApiError::new(ResponseError::InvalidConfig, message))?;
+        }
+    }
+    if !target.newly_created {
+        check_exists(image, target)?;
+    }
+    Ok(())
+}
+
+/// Checks a resource's name for its type; unknown types are INVALID_REQUEST.
+pub fn validate_resource_name(target: Target<'_>) -> Result<(), ApiError> {
+    let name = target.resource_name;
+    match target.resource_type {
+        resource_type::TOPIC => {
+            if name.is_empty() {
+                return Err(invalid_request("Default topic resources are not allowed."));
+            }
+            validate_topic_name(name)
+        }
+        resource_type::BROKER if name.is_empty() => Ok(()),
+        resource_type::BROKER => match name.parse::<i32>() {
+            Ok(id) if id < 0 => Err(invalid_request("Invalid negative broker ID.")),
+            Ok(_) => Ok(()),
+            Err(_) => Err(invalid_request(
+                "Unable to parse broker name as a base 10 number.",
+            )),
+        },
+        resource_type::GROUP if name.is_empty() => {
+            Err(invalid_request("Default group resources are not allowed."))
+        }
+        resource_type::GROUP | resource_type::CLIENT_METRICS => Ok(()),
+        other => Err(invalid_request(format!("Unknown resource type {other}"))),
+    }
+}
+
+fn check_exists(image: &MetadataImage, target: Target<'_>) -> Result<(), ApiError> {
+    let name = target.resource_name;
+    match target.resource_type {
+        resource_type::BROKER if !name.is_empty() => {
+            let id: i32 = name
+                .parse()
+                .map_err(|_| invalid_request(format!("Invalid broker name {name}")))?;
+            let known = image.cluster.broker(id).is_some() || target.controller_ids.contains(&id);
+            if !known {
+                return Err(ApiError::new(
+                    ResponseError::BrokerIdNotRegistered,
+                    format!("No node with id {id} found."),
+                ));
+            }
+            Ok(())
+        }
+        resource_type::TOPIC if image.topics.topic_named(name).is_none() => Err(ApiError::new(
+            ResponseError::UnknownTopicOrPartition,
+            format!("The topic '{name}' does not exist."),
+        )),
+        _ => Ok(()),
+    }
+}

@@ -1,0 +1,357 @@
+//! IncrementalAlterConfigs, AlterConfigs and DescribeConfigs as a Kafka controller answers
+//! them (`ControllerApis`, `ConfigurationControlManager`).
+//!
+//! Alters: a resource named twice is INVALID_REQUEST ("Duplicate resource."), each resource
+//! is checked and changed on its own (see [`crate::controller::configs::alter`]), all
+//! records of the request form one atomic batch, validate-only writes none.
+//!
+//! DescribeConfigs: a topic lists every topic config with its effective value and source
+//! (set on the topic, the cluster-wide broker default of its synonym, or Kafka's default);
+//! a broker resource lists the dynamic configs set on it (the empty name: the cluster-wide
+//! defaults). Static properties of the controller's own file are not listed.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use kafka_protocol::messages::describe_configs_response::{
+    DescribeConfigsResourceResult, DescribeConfigsResult, DescribeConfigsSynonym,
+};
+use kafka_protocol::messages::incremental_alter_configs_response::AlterConfigsResourceResponse;
+use kafka_protocol::messages::{
+    AlterConfigsRequest, AlterConfigsResponse, DescribeConfigsRequest, DescribeConfigsResponse,
+    IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse,
+};
+use kafka_protocol::protocol::StrBytes;
+use kafka_protocol::ResponseError;
+use yakt_wire::MetadataRecord;
+
+use crate::controller::configs::alter::{
+    incremental_alter, legacy_alter, validate_resource_name, OpType, Target,
+};
+use crate::controller::configs::topic_keys::{ConfigType, TopicConfigKey, TOPIC_CONFIG_KEYS};
+use crate::controller::image::configs::resource_type;
+use crate::controller::machine::Controller;
+use crate::controller::result::{
+    too_many_records, ApiError, ControllerResult, MAX_RECORDS_PER_USER_OP,
+};
+use crate::controller::topics::create::config_source;
+
+type Records = Vec<(MetadataRecord, i16)>;
+
+fn text(value: impl Into<String>) -> StrBytes {
+    StrBytes::from_string(value.into())
+}
+
+/// One resource of an alter request: type, name and the changes asked (or why they are
+/// malformed).
+type ResourceChanges<T> = Vec<(i8, String, Result<T, ApiError>)>;
+
+/// Incremental operations by key.
+type Ops = BTreeMap<String, (OpType, Option<String>)>;
+
+/// One resource's outcome in an alter request.
+struct AlterOutcome {
+    resource_type: i8,
+    resource_name: String,
+    error: ApiError,
+}
+
+impl Controller {
+    /// Handles an IncrementalAlterConfigs.
+    pub fn incremental_alter_configs(
+        &self,
+        request: &IncrementalAlterConfigsRequest,
+    ) -> ControllerResult<IncrementalAlterConfigsResponse> {
+        let resources: ResourceChanges<Ops> = request
+            .resources
+            .iter()
+            .map(|r| {
+                let mut ops = BTreeMap::new();
+                for config in &r.configs {
+                    let Some(op) = OpType::from_id(config.config_operation) else {
+                        let message =
+                            format!("Unknown config operation {}", config.config_operation);
+                        return (
+                            r.resource_type,
+                            r.resource_name.to_string(),
+                            Err(ApiError::new(ResponseError::InvalidRequest, message)),
+                        );
+                    };
+                    let value = config.value.as_ref().map(|v| v.to_string());
+                    ops.insert(config.name.to_string(), (op, value));
+                }
+                (r.resource_type, r.resource_name.to_string(), Ok(ops))
+            })
+            .collect();
+        let (records, outcomes) =
+            self.alter_each(resources, request.validate_only, |target, ops| {
+                incremental_alter(self.image(), target, ops)
+            });
+        let responses = outcomes
+            .into_iter()
+            .map(|o| {
+                AlterConfigsResourceResponse::default()
+                    .with_error_code(o.error.code)
+                    .with_error_message(o.error.message.map(text))
+                    .with_resource_type(o.resource_type)
+                    .with_resource_name(text(o.resource_name))
+            })
+            .collect();
+        ControllerResult::atomic(
+            records,
+            IncrementalAlterConfigsResponse::default().with_responses(responses),
+        )
+    }
+
+    /// Handles a (legacy) AlterConfigs: each named resource's configs are replaced.
+    pub fn alter_configs(
+        &self,
+        request: &AlterConfigsRequest,
+    ) -> ControllerResult<AlterConfigsResponse> {
+        use kafka_protocol::messages::alter_configs_response::AlterConfigsResourceResponse as Response;
+        let resources: ResourceChanges<BTreeMap<String, Option<String>>> = request
+            .resources
+            .iter()
+            .map(|r| {
+                let configs = r
+                    .configs
+                    .iter()
+                    .map(|c| (c.name.to_string(), c.value.as_ref().map(|v| v.to_string())));
+                (
+                    r.resource_type,
+                    r.resource_name.to_string(),
+                    Ok(configs.collect()),
+                )
+            })
+            .collect();
+        let (records, outcomes) =
+            self.alter_each(resources, request.validate_only, |target, configs| {
+                legacy_alter(self.image(), target, configs)
+            });
+        let responses = outcomes
+            .into_iter()
+            .map(|o| {
+                Response::default()
+                    .with_error_code(o.error.code)
+                    .with_error_message(o.error.message.map(text))
+                    .with_resource_type(o.resource_type)
+                    .with_resource_name(text(o.resource_name))
+            })
+            .collect();
+        ControllerResult::atomic(
+            records,
+            AlterConfigsResponse::default().with_responses(responses),
+        )
+    }
+
+    /// Runs `alter` on every resource named once; duplicates are INVALID_REQUEST.
+    fn alter_each<T>(
+        &self,
+        resources: ResourceChanges<T>,
+        validate_only: bool,
+        alter: impl Fn(Target<'_>, &T) -> Result<Records, ApiError>,
+    ) -> (Records, Vec<AlterOutcome>) {
+        let mut seen = BTreeSet::new();
+        let duplicates: BTreeSet<(i8, String)> = resources
+            .iter()
+            .map(|(t, n, _)| (*t, n.clone()))
+            .filter(|key| !seen.insert(key.clone()))
+            .collect();
+        let mut records = Records::new();
+        let mut outcomes = Vec::new();
+        for (resource_type, resource_name, changes) in resources {
+            let error = if duplicates.contains(&(resource_type, resource_name.clone())) {
+                ApiError::new(ResponseError::InvalidRequest, "Duplicate resource.")
+            } else {
+                let target = Target {
+                    resource_type,
+                    resource_name: &resource_name,
+                    newly_created: false,
+                    controller_ids: &self.settings.controller_ids,
+                };
+                match changes.and_then(|changes| alter(target, &changes)) {
+                    Ok(new) => {
+                        records.extend(new);
+                        ApiError::NONE
+                    }
+                    Err(error) => error,
+                }
+            };
+            outcomes.push(AlterOutcome {
+                resource_type,
+                resource_name,
+                error,
+            });
+        }
+        if records.len() > MAX_RECORDS_PER_USER_OP {
+            for outcome in &mut outcomes {
+                outcome.error = too_many_records();
+            }
+            records.clear();
+        }
+        if validate_only {
+            records.clear();
+        }
+        (records, outcomes)
+    }
+
+    /// Handles a DescribeConfigs (request `version` decides whether types are returned).
+    pub fn describe_configs(
+        &self,
+        request: &DescribeConfigsRequest,
+        version: i16,
+    ) -> DescribeConfigsResponse {
+        let results = request
+            .resources
+            .iter()
+            .map(|resource| {
+                let name = resource.resource_name.to_string();
+                let keys: Option<BTreeSet<String>> = resource
+                    .configuration_keys
+                    .as_ref()
+                    .map(|keys| keys.iter().map(|k| k.to_string()).collect());
+                let result = DescribeConfigsResult::default()
+                    .with_resource_type(resource.resource_type)
+                    .with_resource_name(resource.resource_name.clone())
+                    .with_error_message(None);
+                match self.describe_resource(
+                    resource.resource_type,
+                    &name,
+                    request.include_synonyms,
+                    version,
+                ) {
+                    Ok(configs) => {
+                        let wanted = |c: &DescribeConfigsResourceResult| {
+                            keys.as_ref()
+                                .is_none_or(|keys| keys.contains(c.name.as_str()))
+                        };
+                        result.with_configs(configs.into_iter().filter(wanted).collect())
+                    }
+                    Err(error) => result
+                        .with_error_code(error.code)
+                        .with_error_message(error.message.map(text)),
+                }
+            })
+            .collect();
+        DescribeConfigsResponse::default().with_results(results)
+    }
+
+    fn describe_resource(
+        &self,
+        resource_type: i8,
+        name: &str,
+        include_synonyms: bool,
+        version: i16,
+    ) -> Result<Vec<DescribeConfigsResourceResult>, ApiError> {
+        let image = self.image();
+        let target = Target {
+            resource_type,
+            resource_name: name,
+            newly_created: false,
+            controller_ids: &self.settings.controller_ids,
+        };
+        if resource_type == resource_type::BROKER_LOGGER {
+            return Ok(Vec::new());
+        }
+        validate_resource_name(target)?;
+        let dynamic = |source: i8| {
+            image
+                .configs
+                .resource(resource_type, name)
+                .into_iter()
+                .flatten()
+                .map(move |(key, value)| {
+                    entry(key, Some(value), source, version >= 3, ConfigType::String)
+                })
+                .collect::<Vec<_>>()
+        };
+        match resource_type {
+            resource_type::TOPIC => {
+                if image.topics.topic_named(name).is_none() {
+                    return Err(ApiError::new(
+                        ResponseError::UnknownTopicOrPartition,
+                        format!("The topic '{name}' does not exist."),
+                    ));
+                }
+                Ok(TOPIC_CONFIG_KEYS
+                    .iter()
+                    .map(|key| self.describe_topic_config(name, key, include_synonyms, version))
+                    .collect())
+            }
+            resource_type::BROKER if name.is_empty() => {
+                Ok(dynamic(config_source::DYNAMIC_DEFAULT_BROKER_CONFIG))
+            }
+            resource_type::BROKER => Ok(dynamic(config_source::DYNAMIC_BROKER_CONFIG)),
+            resource_type::GROUP => Ok(dynamic(GROUP_CONFIG)),
+            _ => Ok(dynamic(CLIENT_METRICS_CONFIG)),
+        }
+    }
+
+    fn describe_topic_config(
+        &self,
+        topic: &str,
+        key: &TopicConfigKey,
+        include_synonyms: bool,
+        version: i16,
+    ) -> DescribeConfigsResourceResult {
+        let configs = &self.image().configs;
+        let mut synonyms = Vec::new();
+        if let Some(value) = configs.get(resource_type::TOPIC, topic, key.name) {
+            synonyms.push((key.name, value, config_source::DYNAMIC_TOPIC_CONFIG));
+        }
+        if let Some(synonym) = key.broker_synonym {
+            if let Some(value) = configs.get(resource_type::BROKER, "", synonym) {
+                synonyms.push((synonym, value, config_source::DYNAMIC_DEFAULT_BROKER_CONFIG));
+            }
+        }
+        let default_name = key.broker_synonym.unwrap_or(key.name);
+        synonyms.push((default_name, key.default, config_source::DEFAULT_CONFIG));
+        let (_, value, source) = synonyms[0];
+        let mut result = entry(key.name, Some(value), source, version >= 3, key.config_type);
+        if include_synonyms {
+            result = result.with_synonyms(
+                synonyms
+                    .into_iter()
+                    .map(|(name, value, source)| {
+                        DescribeConfigsSynonym::default()
+                            .with_name(text(name))
+                            .with_value(Some(text(value)))
+                            .with_source(source)
+                    })
+                    .collect(),
+            );
+        }
+        result
+    }
+}
+
+/// `ConfigSource.GROUP_CONFIG`.
+const GROUP_CONFIG: i8 = 8;
+/// `ConfigSource.CLIENT_METRICS_CONFIG`.
+const CLIENT_METRICS_CONFIG: i8 = 7;
+
+/// Kafka's `DescribeConfigsResponse.ConfigType` id of a config type.
+fn type_id(config_type: ConfigType) -> i8 {
+    match config_type {
+        ConfigType::Boolean => 1,
+        ConfigType::String => 2,
+        ConfigType::Int => 3,
+        ConfigType::Long => 5,
+        ConfigType::Double => 6,
+        ConfigType::List => 7,
+    }
+}
+
+fn entry(
+    name: &str,
+    value: Option<&str>,
+    source: i8,
+    with_type: bool,
+    config_type: ConfigType,
+) -> DescribeConfigsResourceResult {
+    DescribeConfigsResourceResult::default()
+        .with_name(text(name))
+        .with_value(value.map(text))
+        .with_config_source(source)
+        .with_config_type(if with_type { type_id(config_type) } else { 0 })
+        .with_documentation(None)
+}
