@@ -11,4 +11,5 @@ pub mod features;
 pub mod node;
 pub mod raft;
 pub mod server;
+pub mod sim;
 pub mod storage;

@@ -885,3 +885,44 @@ fn a_follower_replicates_and_learns_the_high_watermark_capped_at_its_log() {
     let out = flush(&mut follower, 2);
     assert_eq!(sends(&out).len(), 1);
 }
+
+#[test]
+fn a_voter_that_stopped_fetching_is_reminded_and_its_higher_epoch_deposes_the_leader() {
+    let mut leader = elect_leader();
+    request(&mut leader, 10_010, 1, fetch_request(2, 1, 1, 1, 0));
+    request(&mut leader, 10_010, 2, fetch_request(3, 1, 1, 1, 0));
+    let mut reminder = None;
+    for t in (10_500..14_000).step_by(250) {
+        let mut out = request(&mut leader, t, t, fetch_request(3, 1, 1, 1, 0));
+        leader.step(t, Event::Tick).unwrap();
+        out.extend(leader.take_outputs());
+        for (destination, correlation_id, req) in sends(&out) {
+            if destination == 2 && matches!(req, RaftRequest::BeginQuorumEpoch(_)) {
+                reminder.get_or_insert(correlation_id);
+            }
+        }
+    }
+    assert_eq!(
+        leader.role().kind(),
+        RoleKind::Leader,
+        "voter 3 keeps the quorum"
+    );
+    let correlation_id = reminder.expect("voter 2 stopped fetching and was reminded");
+    // Voter 2 lost an election in epoch 3 meanwhile: it answers with that epoch.
+    let response =
+        messages::begin_epoch_response(error_code::NONE, error_code::FENCED_LEADER_EPOCH, 3, None);
+    leader
+        .step(
+            14_000,
+            Event::Response {
+                source: 2,
+                correlation_id,
+                response: RaftResponse::BeginQuorumEpoch(response),
+            },
+        )
+        .unwrap();
+    assert_eq!(
+        (leader.role().kind(), leader.epoch()),
+        (RoleKind::Unattached, 3)
+    );
+}

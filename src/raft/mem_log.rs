@@ -83,6 +83,13 @@ impl MemLog {
             .map(|b| (b.base_offset, b.last_offset, b.epoch, &b.bytes))
     }
 
+    /// The batches holding offsets `>= offset`, in order: `(base, last, epoch, bytes)`.
+    pub fn batches_from(&self, offset: i64) -> impl Iterator<Item = (i64, i64, i32, &Bytes)> {
+        self.batches[self.index_at_or_after(offset)..]
+            .iter()
+            .map(|b| (b.base_offset, b.last_offset, b.epoch, &b.bytes))
+    }
+
     /// The frozen snapshot `id`, if present.
     pub fn snapshot(&self, id: OffsetAndEpoch) -> Option<&Bytes> {
         self.snapshots.get(&id)

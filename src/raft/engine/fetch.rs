@@ -296,10 +296,12 @@ impl<L: RaftLog, S: QuorumStateStore> RaftEngine<L, S> {
             return;
         }
         if let Role::Follower(state) = &self.role {
-            if let Some((snapshot_id, position)) = state.fetching_snapshot {
-                if destination == state.leader_id {
-                    self.send_fetch_snapshot(destination, snapshot_id, position);
-                }
+            // A snapshot is fetched from the leader only; a bootstrap voter gets a plain Fetch,
+            // which tells an observer where the leader is.
+            if let (Some((snapshot_id, position)), true) =
+                (state.fetching_snapshot, destination == state.leader_id)
+            {
+                self.send_fetch_snapshot(destination, snapshot_id, position);
                 return;
             }
         }

@@ -409,12 +409,14 @@ impl<L: RaftLog, S: QuorumStateStore> RaftEngine<L, S> {
         };
         let parked = self.parked_fetches.iter().map(|p| p.deadline_ms).min();
         let requests = self.requests.next_deadline_ms(self.now_ms);
+        // Every step ends with a poll, so deadlines already reached have been acted upon (or are
+        // inert, like the check-quorum timer of a single voter): only later ones matter.
         [role_deadline, parked, requests]
             .into_iter()
             .flatten()
+            .filter(|deadline| *deadline > self.now_ms)
             .min()
             .unwrap_or(u64::MAX)
-            .max(self.now_ms)
     }
 
     /// The current role.

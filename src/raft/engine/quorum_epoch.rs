@@ -1,5 +1,6 @@
 //! Announcing and ending an epoch: the leader sends BeginQuorumEpoch to every voter until each
-//! acknowledges it (resent every fetch timeout / 2), resigns when a majority has not fetched for
+//! acknowledges it (resent every fetch timeout / 2, and again to a voter that has not fetched
+//! for a fetch timeout), resigns when a majority has not fetched for
 //! 1.5 times the fetch timeout, and a resigned leader sends EndQuorumEpoch naming its preferred
 //! successors, the first of which starts its election without backoff.
 
@@ -191,12 +192,19 @@ impl<L: RaftLog, S: QuorumStateStore> RaftEngine<L, S> {
             return self.transition_to_resigned();
         }
         if self.now_ms >= state.begin_quorum_epoch_due_ms {
-            let pending: Vec<NodeId> = self
-                .config
+            // Voters that have not acknowledged the epoch, and voters that stopped fetching: one
+            // that moved to a higher epoch in an election it lost answers with that epoch, and
+            // the leader steps down instead of keeping it out forever.
+            let stale_before = self.now_ms.saturating_sub(self.config.fetch_timeout_ms);
+            let pending: Vec<NodeId> = state
                 .voters
-                .keys()
-                .copied()
-                .filter(|id| !state.acknowledged.contains(id))
+                .iter()
+                .filter(|(id, progress)| {
+                    **id != self.config.node_id
+                        && (!state.acknowledged.contains(id)
+                            || progress.last_fetch_ms.is_none_or(|t| t < stale_before))
+                })
+                .map(|(id, _)| *id)
                 .collect();
             let epoch = state.epoch;
             for voter in pending {

@@ -1,0 +1,141 @@
+//! What one seed simulates: the cluster shape and the fault mix, drawn from the seed (within the
+//! ranges of reliability.md §1), plus the options a caller may override.
+
+use crate::raft::rng::Rng;
+use crate::raft::PlantedBugs;
+
+/// Options of a simulation run that do not come from the seed.
+#[derive(Debug, Clone)]
+pub struct SimOptions {
+    /// Virtual time with faults on, in milliseconds; then the cluster heals.
+    pub fault_duration_ms: u64,
+    /// Stop after this many events (a run that reaches it fails: something livelocked).
+    pub max_events: usize,
+    /// Bugs to plant in every node (the simulator's self-test).
+    pub planted_bugs: PlantedBugs,
+    /// Force the codec round trip on or off (`None`: the seed decides).
+    pub codec_round_trip: Option<bool>,
+    /// Keep a readable log of the run (for a failing seed).
+    pub keep_log: bool,
+    /// Adjusts the scenario the seed drew (e.g. a crash-heavy mix for a self-test).
+    pub tweak: Option<fn(&mut Scenario)>,
+}
+
+impl Default for SimOptions {
+    fn default() -> Self {
+        SimOptions {
+            fault_duration_ms: 12_000,
+            max_events: 200_000,
+            planted_bugs: PlantedBugs::default(),
+            codec_round_trip: None,
+            keep_log: false,
+            tweak: None,
+        }
+    }
+}
+
+/// The cluster and fault mix of one seed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Scenario {
+    /// Voters, 1..=5.
+    pub voters: usize,
+    /// Observers, 0..=3.
+    pub observers: usize,
+    /// Message loss, per million messages (0 to 30%).
+    pub drop_per_million: u32,
+    /// Message duplication, per million messages.
+    pub duplicate_per_million: u32,
+    /// Largest network delay; messages are reordered when it is above the smallest.
+    pub max_delay_ms: u64,
+    /// Mean time between crashes of a random node (0: none).
+    pub crash_every_ms: u64,
+    /// Chance that a node crashes right after granting a vote (pre-vote or vote), per million.
+    pub crash_after_vote_per_million: u32,
+    /// Shortest time a crashed node stays down.
+    pub min_downtime_ms: u64,
+    /// Longest time a crashed node stays down.
+    pub max_downtime_ms: u64,
+    /// Mean time between network partitions (0: none).
+    pub partition_every_ms: u64,
+    /// Mean time between clock jumps on a random node (0: none).
+    pub clock_jump_every_ms: u64,
+    /// Mean time between graceful leader resignations (0: none).
+    pub resign_every_ms: u64,
+    /// Mean time between snapshots on a random node (0: none).
+    pub snapshot_every_ms: u64,
+    /// Mean time between client appends on the leader.
+    pub append_every_ms: u64,
+    /// Encode and decode every message with kafka-protocol.
+    pub codec_round_trip: bool,
+    /// Election timeout of the engines.
+    pub election_timeout_ms: u64,
+    /// Fetch timeout of the engines.
+    pub fetch_timeout_ms: u64,
+}
+
+impl Scenario {
+    /// The scenario seed `seed` draws.
+    pub fn from_rng(rng: &mut Rng, options: &SimOptions) -> Scenario {
+        let every = |rng: &mut Rng, chance: u32, low: u64, high: u64| {
+            if rng.chance(chance) {
+                rng.range(low, high)
+            } else {
+                0
+            }
+        };
+        let voters = rng.range(1, 6) as usize;
+        let observers = rng.range(0, 4) as usize;
+        let drop_per_million = rng.below(300_001) as u32;
+        let duplicate_per_million = if rng.chance(500_000) {
+            rng.below(100_001) as u32
+        } else {
+            0
+        };
+        let max_delay_ms = rng.range(1, 60);
+        let crash_every_ms = every(rng, 700_000, 500, 4_000);
+        let crash_after_vote_per_million = if rng.chance(300_000) {
+            rng.below(500_001) as u32
+        } else {
+            0
+        };
+        let partition_every_ms = every(rng, 500_000, 1_000, 6_000);
+        let clock_jump_every_ms = every(rng, 400_000, 1_000, 6_000);
+        let resign_every_ms = every(rng, 300_000, 2_000, 8_000);
+        let snapshot_every_ms = every(rng, 500_000, 500, 4_000);
+        let append_every_ms = rng.range(20, 300);
+        let codec_round_trip = options
+            .codec_round_trip
+            .unwrap_or_else(|| rng.chance(250_000));
+        // A quarter of the seeds run fast elections, whose timeouts are close to the network
+        // delay: split votes and contested epochs become common.
+        let (election_timeout_ms, fetch_timeout_ms) = if rng.chance(250_000) {
+            let election = rng.range(100, 400);
+            (election, election * rng.range(3, 6))
+        } else {
+            (1_000, 2_000)
+        };
+        let mut scenario = Scenario {
+            voters,
+            observers,
+            drop_per_million,
+            duplicate_per_million,
+            max_delay_ms,
+            crash_every_ms,
+            crash_after_vote_per_million,
+            min_downtime_ms: 100,
+            max_downtime_ms: 3_000,
+            partition_every_ms,
+            clock_jump_every_ms,
+            resign_every_ms,
+            snapshot_every_ms,
+            append_every_ms,
+            codec_round_trip,
+            election_timeout_ms,
+            fetch_timeout_ms,
+        };
+        if let Some(tweak) = options.tweak {
+            tweak(&mut scenario);
+        }
+        scenario
+    }
+}
