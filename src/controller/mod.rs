@@ -16,6 +16,8 @@
 //! - [`configs`]: IncrementalAlterConfigs, AlterConfigs, DescribeConfigs.
 //! - [`feature_updates`], [`producer_ids`]: UpdateFeatures and ApiVersions' features;
 //!   AllocateProducerIds.
+//! - [`activation`]: bootstrap records on an empty log, aborting a half-written
+//!   transaction, NoOpRecords while idle.
 //! - [`heartbeats`]: broker sessions (soft state of the active controller).
 //! - [`result`], [`settings`], [`rng`]: what handlers return, are configured with, and
 //!   draw randomness from.
@@ -24,6 +26,7 @@
 //! (style item 4); only [`replay::Replayer::replay`] changes it, once the records are
 //! committed.
 
+pub mod activation;
 pub mod brokers;
 pub mod configs;
 pub mod elections;

@@ -27,6 +27,7 @@ pub struct Replayer {
     transaction: Option<Transaction>,
     last_applied_offset: i64,
     last_committed_offset: i64,
+    has_records: bool,
 }
 
 impl Default for Replayer {
@@ -43,7 +44,14 @@ impl Replayer {
             transaction: None,
             last_applied_offset: -1,
             last_committed_offset: -1,
+            has_records: false,
         }
+    }
+
+    /// Whether any metadata record was replayed or a snapshot loaded: a log with only
+    /// control records is empty, and is bootstrapped on activation.
+    pub fn has_records(&self) -> bool {
+        self.has_records
     }
 
     /// The image of every record up to [`Self::last_committed_offset`]: an open transaction
@@ -84,6 +92,7 @@ impl Replayer {
             }));
         }
         self.apply(record, offset).map_err(fail)?;
+        self.has_records = true;
         self.last_applied_offset = offset;
         if self.transaction.is_none() {
             self.last_committed_offset = offset;
@@ -140,6 +149,7 @@ impl Replayer {
             transaction: None,
             last_applied_offset: last_contained_offset,
             last_committed_offset: last_contained_offset,
+            has_records: true,
         };
         Ok(())
     }

@@ -205,9 +205,11 @@ impl Controller {
             .iter()
             .map(|resource| {
                 let name = resource.resource_name.to_string();
+                // Null or empty: every config (Kafka's `describeConfigs`).
                 let keys: Option<BTreeSet<String>> = resource
                     .configuration_keys
                     .as_ref()
+                    .filter(|keys| !keys.is_empty())
                     .map(|keys| keys.iter().map(|k| k.to_string()).collect());
                 let result = DescribeConfigsResult::default()
                     .with_resource_type(resource.resource_type)
