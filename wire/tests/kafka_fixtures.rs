@@ -190,3 +190,24 @@ fn kafka_4_0_2_records_decode_and_reencode_byte_for_byte() {
     ];
     check_release("kafka-4.0.2", &[COMMON, &older].concat());
 }
+
+/// A dynamic quorum (kraft.version 1) also writes KRaftVersion and Voters control records.
+const DYNAMIC: &[(&str, i16)] = &[("KRaftVersion", 0), ("Voters", 0)];
+
+#[test]
+fn kafka_4_3_1_dynamic_quorum_records_decode_and_reencode_byte_for_byte() {
+    let newer = [
+        ("RegisterBrokerRecord", 4),
+        ("BrokerRegistrationChangeRecord", 3),
+    ];
+    check_release("kafka-4.3.1-dynamic", &[COMMON, DYNAMIC, &newer].concat());
+}
+
+#[test]
+fn kafka_4_0_2_dynamic_quorum_records_decode_and_reencode_byte_for_byte() {
+    let older = [
+        ("RegisterBrokerRecord", 3),
+        ("BrokerRegistrationChangeRecord", 1),
+    ];
+    check_release("kafka-4.0.2-dynamic", &[COMMON, DYNAMIC, &older].concat());
+}
