@@ -1,24 +1,90 @@
 //! A yakt controller node assembled from its configuration.
 //!
-//! Owns the start-up order of a node and its listeners' addresses; the binary's `run` and
+//! Owns the start-up order of a node: the formatted directory (meta.properties, the directory
+//! lock), the metadata log and quorum-state, the voter set (static from
+//! `controller.quorum.voters`, or the dynamic one bootstrapped from the 0-0 checkpoint's
+//! VotersRecord), the raft event loop, and last the listeners. The binary's `run` and
 //! `quickstart` commands and embedding tests all start nodes through [`Node::start`].
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
 
-use anyhow::Context as _;
+use anyhow::{bail, Context as _};
+use yakt_log::lock::DirLock;
+use yakt_log::partition_files::METADATA_PARTITION_DIR;
+use yakt_log::snapshot::{self, SnapshotId};
+use yakt_log::{FileSystem, LogConfig, RealFs};
+use yakt_wire::ControlRecord;
 
 use crate::config::{ControllerConfig, Endpoint};
-use crate::server::{self, ServerHandle, ServerOptions};
+use crate::raft::{self, RaftConfig, RaftEngine, RaftError};
+use crate::server::client::{Peer, PeerOptions};
+use crate::server::raft_driver::{RaftDriver, RaftHandle};
+use crate::server::{self, ServerHandle, ServerOptions, Services};
+use crate::storage::{DiskLog, FileQuorumStateStore};
+
+/// How long a leader shutting down waits for the voters to acknowledge its resignation.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
 /// A running controller node.
 #[derive(Debug)]
 pub struct Node {
     server: ServerHandle,
+    raft: RaftDriver,
+    _lock: DirLock,
+}
+
+/// Who votes, and at which kraft.version the quorum runs.
+struct VoterSet {
+    voters: BTreeMap<raft::NodeId, raft::Endpoint>,
+    kraft_version: i16,
 }
 
 impl Node {
-    /// Starts a node: binds every listener in `listeners`.
+    /// Starts a node from its configuration: its metadata log directory must be formatted.
     pub async fn start(config: &ControllerConfig) -> anyhow::Result<Node> {
+        let fs: Arc<dyn FileSystem> = Arc::new(RealFs);
+        let dir = &config.metadata_log_dir;
+        let meta = yakt_log::state::read_meta_properties(&*fs, dir)?.with_context(|| {
+            format!(
+                "no meta.properties in {}: format the directory first (yakt format)",
+                dir.display()
+            )
+        })?;
+        let cluster_id = meta
+            .cluster_id
+            .clone()
+            .context("meta.properties has no cluster.id")?;
+        if meta.node_id != Some(config.node_id) {
+            bail!(
+                "{} belongs to node {:?}, but node.id is {}",
+                dir.display(),
+                meta.node_id,
+                config.node_id
+            );
+        }
+        let lock = DirLock::acquire(dir)?;
+        let partition_dir = dir.join(METADATA_PARTITION_DIR);
+        let log = DiskLog::open(Arc::clone(&fs), &partition_dir, log_config(config))?;
+        let voter_set = voter_set(config, &*fs, &partition_dir)?;
+        let store =
+            FileQuorumStateStore::new(Arc::clone(&fs), &partition_dir, voter_set.kraft_version);
+        let raft_config = raft_config(
+            config,
+            &cluster_id,
+            meta.directory_id,
+            voter_set.voters.clone(),
+        );
+        let seed = rand_seed();
+        let engine = RaftEngine::new(raft_config, log, store, seed, now_ms())
+            .context("cannot start the raft engine")?;
+        let peers = peers(config, &voter_set.voters).await?;
+        let request_timeout = Duration::from_millis(config.quorum.request_timeout_ms.max(1) as u64);
+        let raft = RaftDriver::spawn(engine, peers, request_timeout);
+
         let mut listeners = Vec::with_capacity(config.listeners.len());
         for endpoint in &config.listeners {
             listeners.push((endpoint.listener_name.clone(), resolve(endpoint).await?));
@@ -26,9 +92,23 @@ impl Node {
         let server = server::start(ServerOptions {
             listeners,
             socket_request_max_bytes: config.socket_request_max_bytes,
+            services: Services {
+                raft: Some(raft.handle()),
+            },
         })
         .await?;
-        Ok(Node { server })
+        tracing::info!(
+            node_id = config.node_id,
+            %cluster_id,
+            kraft_version = voter_set.kraft_version,
+            voters = ?voter_set.voters.keys().collect::<Vec<_>>(),
+            "controller started"
+        );
+        Ok(Node {
+            server,
+            raft,
+            _lock: lock,
+        })
     }
 
     /// The bound address of each listener, by name, in configuration order.
@@ -44,10 +124,185 @@ impl Node {
             .map(|(_, addr)| *addr)
     }
 
-    /// Stops the node gracefully: no new connections, in-flight requests answered.
+    /// The raft event loop, e.g. to watch the role and high watermark.
+    pub fn raft(&self) -> RaftHandle {
+        self.raft.handle()
+    }
+
+    /// Resolves when the node fails fatally (a failed fsync, a broken invariant).
+    pub async fn fatal_error(&mut self) -> RaftError {
+        match self.raft.join().await {
+            Err(error) => error,
+            Ok(()) => RaftError::Invariant("the raft event loop ended".into()),
+        }
+    }
+
+    /// Stops the node gracefully: a leader resigns first, then the listeners stop accepting
+    /// and answer what they already read.
     pub async fn shutdown(self) {
+        if let Err(error) = self.raft.shutdown(SHUTDOWN_GRACE).await {
+            tracing::error!(%error, "raft stopped with an error");
+        }
         self.server.shutdown().await;
     }
+}
+
+fn log_config(config: &ControllerConfig) -> LogConfig {
+    LogConfig {
+        segment_bytes: config.metadata_log_segment_bytes as u64,
+        segment_ms: config.metadata_log_segment_ms,
+        retention_bytes: config.metadata_max_retention_bytes,
+        retention_ms: config.metadata_max_retention_ms,
+        ..LogConfig::default()
+    }
+}
+
+/// A static quorum from `controller.quorum.voters` (kraft.version 0), or the voters of the 0-0
+/// checkpoint `format --standalone/--initial-controllers` wrote (kraft.version 1).
+fn voter_set(
+    config: &ControllerConfig,
+    fs: &dyn FileSystem,
+    partition_dir: &Path,
+) -> anyhow::Result<VoterSet> {
+    if !config.quorum_voters.is_empty() {
+        let voters = config
+            .quorum_voters
+            .iter()
+            .map(|v| {
+                (
+                    v.id,
+                    raft::Endpoint {
+                        host: v.host.clone(),
+                        port: v.port,
+                    },
+                )
+            })
+            .collect();
+        return Ok(VoterSet {
+            voters,
+            kraft_version: 0,
+        });
+    }
+    let bootstrap = snapshot::read_snapshot(fs, partition_dir, SnapshotId::BOOTSTRAP)
+        .with_context(|| {
+            format!(
+            "controller.quorum.voters is empty and {} has no bootstrap checkpoint: format with \
+             --standalone or --initial-controllers, or set controller.quorum.voters",
+            partition_dir.display()
+        )
+        })?;
+    let listener = config
+        .controller_listener_names
+        .first()
+        .map(String::as_str)
+        .unwrap_or("CONTROLLER");
+    let mut voters = BTreeMap::new();
+    let mut kraft_version = 1;
+    for record in &bootstrap.control_records {
+        let key = yakt_log::control::control_key(record.record_type);
+        let record = ControlRecord::decode(Some(&key), Some(&record.value)).with_context(|| {
+            format!(
+                "bad control record in the bootstrap checkpoint of {}",
+                partition_dir.display()
+            )
+        })?;
+        match record {
+            ControlRecord::KRaftVersion(r) => kraft_version = r.k_raft_version,
+            ControlRecord::Voters(r) => {
+                for voter in &r.voters {
+                    let endpoint = voter
+                        .endpoints
+                        .iter()
+                        .find(|e| e.name.as_str() == listener)
+                        .or(voter.endpoints.first())
+                        .with_context(|| format!("voter {} has no endpoint", voter.voter_id.0))?;
+                    voters.insert(
+                        voter.voter_id.0,
+                        raft::Endpoint {
+                            host: endpoint.host.to_string(),
+                            port: endpoint.port,
+                        },
+                    );
+                }
+            }
+            _ => {}
+        }
+    }
+    if voters.is_empty() {
+        bail!(
+            "the bootstrap checkpoint in {} names no voters",
+            partition_dir.display()
+        );
+    }
+    Ok(VoterSet {
+        voters,
+        kraft_version,
+    })
+}
+
+fn raft_config(
+    config: &ControllerConfig,
+    cluster_id: &str,
+    directory_id: Option<yakt_wire::Uuid>,
+    voters: BTreeMap<raft::NodeId, raft::Endpoint>,
+) -> RaftConfig {
+    let mut raft = RaftConfig::new(config.node_id, cluster_id, voters);
+    let millis = |value: i32| value.max(0) as u64;
+    raft.directory_id = directory_id.unwrap_or_default();
+    if let Some(name) = config.controller_listener_names.first() {
+        raft.listener_name = name.clone();
+    }
+    raft.election_timeout_ms = millis(config.quorum.election_timeout_ms);
+    raft.fetch_timeout_ms = millis(config.quorum.fetch_timeout_ms);
+    raft.election_backoff_max_ms = millis(config.quorum.election_backoff_max_ms);
+    raft.request_timeout_ms = millis(config.quorum.request_timeout_ms);
+    raft.retry_backoff_ms = millis(config.quorum.retry_backoff_ms);
+    raft.fetch_snapshot_max_bytes = config.quorum_fetch_snapshot_max_bytes.max(1) as usize;
+    raft
+}
+
+async fn peers(
+    config: &ControllerConfig,
+    voters: &BTreeMap<raft::NodeId, raft::Endpoint>,
+) -> anyhow::Result<BTreeMap<raft::NodeId, Peer>> {
+    let mut peers = BTreeMap::new();
+    for (&id, endpoint) in voters {
+        if id == config.node_id {
+            continue;
+        }
+        let addr = tokio::net::lookup_host((endpoint.host.as_str(), endpoint.port))
+            .await
+            .with_context(|| {
+                format!(
+                    "cannot resolve voter {id} at {}:{}",
+                    endpoint.host, endpoint.port
+                )
+            })?
+            .next()
+            .with_context(|| format!("no address for voter {id}"))?;
+        let options = PeerOptions {
+            client_id: format!("raft-client-{}", config.node_id),
+            connect_timeout: Duration::from_millis(config.quorum.request_timeout_ms.max(1) as u64),
+            backoff: Duration::from_millis(config.quorum.retry_backoff_ms.max(1) as u64),
+            ..PeerOptions::default()
+        };
+        peers.insert(id, Peer::new(addr, options));
+    }
+    Ok(peers)
+}
+
+fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}
+
+/// A seed for the engine's election jitter; different on every start and every node.
+fn rand_seed() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u64(now_ms());
+    hasher.finish()
 }
 
 /// The socket address to bind for a listener; an empty host means every interface.

@@ -21,6 +21,7 @@ async fn start() -> ServerHandle {
     server::start(ServerOptions {
         listeners: vec![("CONTROLLER".into(), "127.0.0.1:0".parse().unwrap())],
         socket_request_max_bytes: MAX_FRAME_BYTES,
+        services: Default::default(),
     })
     .await
     .unwrap()

@@ -15,6 +15,7 @@ async fn start() -> server::ServerHandle {
     server::start(ServerOptions {
         listeners: vec![("CONTROLLER".into(), "127.0.0.1:0".parse().unwrap())],
         socket_request_max_bytes: 1 << 20,
+        services: Default::default(),
     })
     .await
     .unwrap()
@@ -90,6 +91,7 @@ async fn an_unreachable_peer_fails_fast_then_reconnects_once_it_is_up() {
     let server = server::start(ServerOptions {
         listeners: vec![("CONTROLLER".into(), addr)],
         socket_request_max_bytes: 1 << 20,
+        services: Default::default(),
     })
     .await
     .unwrap();

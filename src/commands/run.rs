@@ -15,9 +15,13 @@ pub fn run(path: &Path) -> anyhow::Result<()> {
         tracing::info!(key = %key, "configuration key is not used by yakt");
     }
     runtime()?.block_on(async {
-        let node = Node::start(&config).await?;
-        tracing::info!(node_id = config.node_id, "controller started");
-        wait_for_signal().await?;
+        let mut node = Node::start(&config).await?;
+        tokio::select! {
+            signal = wait_for_signal() => signal?,
+            error = node.fatal_error() => {
+                anyhow::bail!("stopping: {error}");
+            }
+        }
         tracing::info!("shutting down");
         node.shutdown().await;
         Ok(())

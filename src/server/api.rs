@@ -11,6 +11,9 @@ use kafka_protocol::messages::{
 };
 use kafka_protocol::protocol::{Encodable, HeaderVersion, StrBytes};
 
+use super::raft_driver::{from_request_kind, RaftHandle};
+use crate::raft::RaftResponse;
+
 /// Kafka's error code for a version outside the served range.
 pub const UNSUPPORTED_VERSION: i16 = 35;
 /// Kafka's error code for a request that is well-formed but not valid.
@@ -21,6 +24,8 @@ pub const INVALID_REQUEST: i16 = 42;
 pub enum Handler {
     /// ApiVersions: answered from this table.
     ApiVersions,
+    /// A KRaft RPC: answered by the raft engine.
+    Raft,
 }
 
 /// One API yakt serves: its key, the versions it accepts, and who answers it.
@@ -43,13 +48,43 @@ impl ApiSpec {
     }
 }
 
+const fn api(key: ApiKey, min_version: i16, max_version: i16, handler: Handler) -> ApiSpec {
+    ApiSpec {
+        key,
+        min_version,
+        max_version,
+        handler,
+    }
+}
+
 /// Every API this node serves, by key.
-pub const APIS: &[ApiSpec] = &[ApiSpec {
-    key: ApiKey::ApiVersions,
-    min_version: 0,
-    max_version: 4,
-    handler: Handler::ApiVersions,
-}];
+///
+/// Raft's Fetch starts at v13, the first with topic ids (Kafka's `RaftUtil` refuses older ones).
+pub const APIS: &[ApiSpec] = &[
+    api(ApiKey::Fetch, 13, 18, Handler::Raft),
+    api(ApiKey::ApiVersions, 0, 4, Handler::ApiVersions),
+    api(ApiKey::Vote, 0, 2, Handler::Raft),
+    api(ApiKey::BeginQuorumEpoch, 0, 1, Handler::Raft),
+    api(ApiKey::EndQuorumEpoch, 0, 1, Handler::Raft),
+    api(ApiKey::DescribeQuorum, 0, 2, Handler::Raft),
+    api(ApiKey::FetchSnapshot, 0, 1, Handler::Raft),
+];
+
+/// The versions of an API this node speaks, for requests it sends (none if not in [`APIS`]).
+pub fn raft_versions(key: ApiKey) -> std::ops::RangeInclusive<i16> {
+    match APIS.iter().find(|api| api.key == key) {
+        Some(api) => api.min_version..=api.max_version,
+        None => std::ops::RangeInclusive::new(1, 0),
+    }
+}
+
+/// What handlers reach beyond the request itself.
+#[derive(Debug, Clone, Default)]
+pub struct Services {
+    /// The node's raft event loop; `None` on a bare listener (then raft APIs close the
+    /// connection).
+    pub raft: Option<RaftHandle>,
+}
 
 /// The row for `api_key`, if yakt serves it.
 pub fn lookup(api_key: i16) -> Option<&'static ApiSpec> {
@@ -122,20 +157,75 @@ fn is_valid_software_field(value: &StrBytes) -> bool {
 
 /// Runs the handler for a parsed request and encodes its response frame.
 pub async fn dispatch(
+    services: &Services,
     spec: &ApiSpec,
     header: RequestHeader,
     request: RequestKind,
 ) -> anyhow::Result<Bytes> {
     let version = header.request_api_version;
+    let correlation_id = header.correlation_id;
     match (spec.handler, request) {
         (Handler::ApiVersions, RequestKind::ApiVersions(request)) => {
             let body = handle_api_versions(&header, &request);
-            encode_response(header.correlation_id, version, &body)
+            encode_response(correlation_id, version, &body)
+        }
+        (Handler::Raft, request) => {
+            let raft = services.raft.as_ref().ok_or_else(|| {
+                anyhow::anyhow!(
+                    "{:?} needs a raft engine and this listener has none",
+                    spec.key
+                )
+            })?;
+            let request = from_request_kind(request)
+                .ok_or_else(|| anyhow::anyhow!("{:?} is not a raft request", spec.key))?;
+            let response = raft
+                .request(version, from_raft_version(request, version))
+                .await?;
+            encode_raft_response(correlation_id, version, to_raft_version(response, version))
         }
         (handler, request) => anyhow::bail!(
             "request {:?} does not match its handler {handler:?}",
             std::mem::discriminant(&request)
         ),
+    }
+}
+
+/// Brings a raft request sent at an older version to the shape the engine reads (the newest).
+fn from_raft_version(request: crate::raft::RaftRequest, version: i16) -> crate::raft::RaftRequest {
+    match request {
+        // Below Fetch v15 the fetcher's id is the top-level ReplicaId (KIP-903 moved it).
+        crate::raft::RaftRequest::Fetch(mut fetch) if version < 15 => {
+            fetch.replica_state.replica_id = fetch.replica_id;
+            crate::raft::RaftRequest::Fetch(fetch)
+        }
+        other => other,
+    }
+}
+
+/// Clears what a raft response may not carry at an older version.
+fn to_raft_version(response: RaftResponse, version: i16) -> RaftResponse {
+    match response {
+        RaftResponse::DescribeQuorum(mut describe) if version < 2 => {
+            describe.nodes.clear();
+            describe.error_message = None;
+            RaftResponse::DescribeQuorum(describe)
+        }
+        other => other,
+    }
+}
+
+fn encode_raft_response(
+    correlation_id: i32,
+    version: i16,
+    response: RaftResponse,
+) -> anyhow::Result<Bytes> {
+    match response {
+        RaftResponse::Vote(r) => encode_response(correlation_id, version, &r),
+        RaftResponse::BeginQuorumEpoch(r) => encode_response(correlation_id, version, &r),
+        RaftResponse::EndQuorumEpoch(r) => encode_response(correlation_id, version, &r),
+        RaftResponse::Fetch(r) => encode_response(correlation_id, version, &r),
+        RaftResponse::FetchSnapshot(r) => encode_response(correlation_id, version, &r),
+        RaftResponse::DescribeQuorum(r) => encode_response(correlation_id, version, &r),
     }
 }
 

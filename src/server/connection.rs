@@ -8,6 +8,7 @@
 //! already has, and closes.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use bytes::{Buf, Bytes, BytesMut};
 use futures::stream::{FuturesOrdered, StreamExt};
@@ -18,7 +19,7 @@ use tokio::net::TcpStream;
 use tokio_util::codec::FramedRead;
 use tokio_util::sync::CancellationToken;
 
-use super::api::{self, ApiSpec};
+use super::api::{self, ApiSpec, Services};
 use super::frame::FrameCodec;
 
 /// Requests one connection may have in flight before yakt stops reading from it.
@@ -94,6 +95,7 @@ pub async fn serve(
     stream: TcpStream,
     peer: SocketAddr,
     max_frame_bytes: i32,
+    services: Arc<Services>,
     shutdown: CancellationToken,
 ) {
     let _ = stream.set_nodelay(true);
@@ -128,9 +130,12 @@ pub async fn serve(
                     }
                     Some(Ok(frame)) => match parse_request(frame) {
                         Ok(Parsed::Reply(reply)) => in_flight.push_back(futures::future::Either::Left(async move { Ok(reply) })),
-                        Ok(Parsed::Request(request)) => in_flight.push_back(futures::future::Either::Right(
-                            api::dispatch(request.spec, request.header, request.body),
-                        )),
+                        Ok(Parsed::Request(request)) => {
+                            let services = Arc::clone(&services);
+                            in_flight.push_back(futures::future::Either::Right(async move {
+                                api::dispatch(&services, request.spec, request.header, request.body).await
+                            }))
+                        }
                         Err(error) => {
                             tracing::warn!(%peer, %error, "closing connection");
                             return;

@@ -6,11 +6,16 @@
 //! every connection finish the requests it already read, and returns.
 
 pub mod api;
+
+pub use api::Services;
 pub mod client;
 pub mod connection;
 pub mod frame;
+pub mod raft_driver;
 
 use std::net::SocketAddr;
+
+use std::sync::Arc;
 
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
@@ -26,6 +31,8 @@ pub struct ServerOptions {
     pub listeners: Vec<(String, SocketAddr)>,
     /// Kafka's `socket.request.max.bytes`: the largest request frame accepted.
     pub socket_request_max_bytes: i32,
+    /// What handlers reach (the raft engine, ...).
+    pub services: Services,
 }
 
 /// A running server.
@@ -90,9 +97,11 @@ pub async fn start(options: ServerOptions) -> std::io::Result<ServerHandle> {
         tracing::info!(listener = %name, %addr, "listening");
     }
     let shutdown = CancellationToken::new();
+    let services = Arc::new(options.services);
     let task = tokio::spawn(accept_all(
         bound,
         options.socket_request_max_bytes,
+        services,
         shutdown.clone(),
     ));
     Ok(ServerHandle {
@@ -105,6 +114,7 @@ pub async fn start(options: ServerOptions) -> std::io::Result<ServerHandle> {
 async fn accept_all(
     listeners: Vec<(String, TcpListener)>,
     max_frame_bytes: i32,
+    services: Arc<Services>,
     shutdown: CancellationToken,
 ) {
     let connections = TaskTracker::new();
@@ -114,6 +124,7 @@ async fn accept_all(
             name,
             listener,
             max_frame_bytes,
+            Arc::clone(&services),
             shutdown.clone(),
             connections.clone(),
         ));
@@ -129,6 +140,7 @@ async fn accept_loop(
     name: String,
     listener: TcpListener,
     max_frame_bytes: i32,
+    services: Arc<Services>,
     shutdown: CancellationToken,
     connections: TaskTracker,
 ) {
@@ -138,7 +150,7 @@ async fn accept_loop(
             accepted = listener.accept() => match accepted {
                 Ok((stream, peer)) => {
                     tracing::debug!(listener = %name, %peer, "accepted");
-                    connections.spawn(connection::serve(stream, peer, max_frame_bytes, shutdown.clone()));
+                    connections.spawn(connection::serve(stream, peer, max_frame_bytes, Arc::clone(&services), shutdown.clone()));
                 }
                 Err(error) => {
                     // Out of file descriptors and the like: back off instead of spinning.

@@ -1,0 +1,439 @@
+//! The event loop that owns a node's raft engine: it feeds the engine requests, responses,
+//! flush completions and clock ticks, and carries out what the engine asks (send to a peer,
+//! answer a request, fsync the log, publish the high watermark).
+//!
+//! One task owns the engine, as Kafka's `KafkaRaftClient` runs on one thread; connections
+//! talk to it through a [`RaftHandle`]. Time is the wall clock in milliseconds (DescribeQuorum
+//! reports it), read once per event. A fatal engine error ends the loop and is returned by
+//! [`RaftDriver::join`], and the node must stop.
+
+use std::collections::{BTreeMap, HashMap};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use bytes::Bytes;
+use kafka_protocol::messages::{RequestKind, ResponseKind};
+use tokio::sync::{mpsc, oneshot, watch};
+use tokio::task::JoinHandle;
+
+use super::client::Peer;
+use crate::raft::engine::{AppendError, Appended};
+use crate::raft::{
+    Event, NodeId, Output, QuorumStateStore, RaftEngine, RaftError, RaftLog, RaftRequest,
+    RaftResponse, RequestId, RoleKind,
+};
+
+/// Requests the event loop may have queued before callers wait.
+const INBOX_CAPACITY: usize = 1024;
+
+/// What the rest of the node sees of the quorum.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RaftStatus {
+    /// This node's role.
+    pub role: RoleKind,
+    /// The current epoch.
+    pub epoch: i32,
+    /// The leader of the epoch, if known.
+    pub leader_id: Option<NodeId>,
+    /// The high watermark, once known.
+    pub high_watermark: Option<i64>,
+}
+
+/// The event loop stopped: the node is shutting down or failed.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("the raft event loop has stopped")]
+pub struct DriverStopped;
+
+enum Message {
+    Request {
+        api_version: i16,
+        request: RaftRequest,
+        reply: oneshot::Sender<RaftResponse>,
+    },
+    Response {
+        source: NodeId,
+        correlation_id: u64,
+        response: RaftResponse,
+    },
+    SendFailed {
+        destination: NodeId,
+        correlation_id: u64,
+    },
+    Append {
+        records: Vec<Bytes>,
+        reply: oneshot::Sender<Result<Appended, AppendError>>,
+    },
+    Shutdown {
+        done: oneshot::Sender<()>,
+    },
+}
+
+/// A handle to a node's raft event loop. Cheap to clone.
+#[derive(Clone)]
+pub struct RaftHandle {
+    inbox: mpsc::Sender<Message>,
+    status: watch::Receiver<RaftStatus>,
+}
+
+impl std::fmt::Debug for RaftHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RaftHandle")
+            .field("status", &*self.status.borrow())
+            .finish()
+    }
+}
+
+impl RaftHandle {
+    /// Hands a raft request (from a connection) to the engine and waits for its answer.
+    pub async fn request(
+        &self,
+        api_version: i16,
+        request: RaftRequest,
+    ) -> Result<RaftResponse, DriverStopped> {
+        let (reply, answer) = oneshot::channel();
+        self.inbox
+            .send(Message::Request {
+                api_version,
+                request,
+                reply,
+            })
+            .await
+            .map_err(|_| DriverStopped)?;
+        answer.await.map_err(|_| DriverStopped)
+    }
+
+    /// Appends records as one batch if this node is the leader.
+    pub async fn append(
+        &self,
+        records: Vec<Bytes>,
+    ) -> Result<Result<Appended, AppendError>, DriverStopped> {
+        let (reply, answer) = oneshot::channel();
+        self.inbox
+            .send(Message::Append { records, reply })
+            .await
+            .map_err(|_| DriverStopped)?;
+        answer.await.map_err(|_| DriverStopped)
+    }
+
+    /// The latest status.
+    pub fn status(&self) -> RaftStatus {
+        self.status.borrow().clone()
+    }
+
+    /// A receiver that sees every status change.
+    pub fn watch(&self) -> watch::Receiver<RaftStatus> {
+        self.status.clone()
+    }
+}
+
+/// The running event loop.
+#[derive(Debug)]
+pub struct RaftDriver {
+    handle: RaftHandle,
+    task: JoinHandle<Result<(), RaftError>>,
+}
+
+impl RaftDriver {
+    /// Starts the event loop for `engine`, reaching the other voters through `peers`.
+    pub fn spawn<L, S>(
+        engine: RaftEngine<L, S>,
+        peers: BTreeMap<NodeId, Peer>,
+        request_timeout: Duration,
+    ) -> RaftDriver
+    where
+        L: RaftLog + Send + 'static,
+        S: QuorumStateStore + Send + 'static,
+    {
+        let (inbox, messages) = mpsc::channel(INBOX_CAPACITY);
+        let (status_tx, status) = watch::channel(status_of(&engine));
+        let event_loop = EventLoop {
+            engine,
+            peers,
+            request_timeout,
+            inbox: inbox.downgrade(),
+            pending: HashMap::new(),
+            next_request_id: 0,
+            status: status_tx,
+        };
+        let task = tokio::spawn(event_loop.run(messages));
+        RaftDriver {
+            handle: RaftHandle { inbox, status },
+            task,
+        }
+    }
+
+    /// A handle for connections and the controller.
+    pub fn handle(&self) -> RaftHandle {
+        self.handle.clone()
+    }
+
+    /// Gracefully stops: a leader resigns and tells the voters (EndQuorumEpoch), waiting at most
+    /// `grace` for their acknowledgement; then the loop ends.
+    pub async fn shutdown(self, grace: Duration) -> Result<(), RaftError> {
+        let (done, stopped) = oneshot::channel();
+        if self
+            .handle
+            .inbox
+            .send(Message::Shutdown { done })
+            .await
+            .is_ok()
+        {
+            let _ = tokio::time::timeout(grace, stopped).await;
+        }
+        drop(self.handle);
+        self.task.abort();
+        match self.task.await {
+            Ok(result) => result,
+            Err(_) => Ok(()),
+        }
+    }
+
+    /// Waits for the loop to end on its own: only a fatal error ends it.
+    pub async fn join(&mut self) -> Result<(), RaftError> {
+        match (&mut self.task).await {
+            Ok(result) => result,
+            Err(error) => Err(RaftError::Invariant(format!(
+                "raft event loop panicked: {error}"
+            ))),
+        }
+    }
+}
+
+fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}
+
+fn status_of<L: RaftLog, S: QuorumStateStore>(engine: &RaftEngine<L, S>) -> RaftStatus {
+    RaftStatus {
+        role: engine.role().kind(),
+        epoch: engine.epoch(),
+        leader_id: engine.leader_id(),
+        high_watermark: engine.high_watermark(),
+    }
+}
+
+struct EventLoop<L: RaftLog, S: QuorumStateStore> {
+    engine: RaftEngine<L, S>,
+    peers: BTreeMap<NodeId, Peer>,
+    request_timeout: Duration,
+    /// For the tasks that carry requests to peers to report back; weak so that the loop ends
+    /// when every handle is gone.
+    inbox: mpsc::WeakSender<Message>,
+    pending: HashMap<RequestId, oneshot::Sender<RaftResponse>>,
+    next_request_id: u64,
+    status: watch::Sender<RaftStatus>,
+}
+
+impl<L: RaftLog, S: QuorumStateStore> EventLoop<L, S> {
+    async fn run(mut self, mut messages: mpsc::Receiver<Message>) -> Result<(), RaftError> {
+        let mut shutdown: Option<oneshot::Sender<()>> = None;
+        self.carry_out()?;
+        loop {
+            let deadline = self.engine.next_deadline_ms();
+            let sleep = Duration::from_millis(deadline.saturating_sub(now_ms()).min(60_000));
+            tokio::select! {
+                message = messages.recv() => match message {
+                    None => return Ok(()),
+                    Some(Message::Shutdown { done }) => {
+                        self.engine.begin_shutdown(now_ms())?;
+                        shutdown = Some(done);
+                    }
+                    Some(message) => self.handle(message)?,
+                },
+                _ = tokio::time::sleep(sleep) => self.engine.step(now_ms(), Event::Tick)?,
+            }
+            self.carry_out()?;
+            if shutdown.is_some() && self.engine.is_shutdown_ready() {
+                let _ = shutdown.take().expect("checked").send(());
+                return Ok(());
+            }
+        }
+    }
+
+    fn handle(&mut self, message: Message) -> Result<(), RaftError> {
+        let now = now_ms();
+        match message {
+            Message::Request {
+                api_version,
+                request,
+                reply,
+            } => {
+                self.next_request_id += 1;
+                let request_id = RequestId(self.next_request_id);
+                self.pending.insert(request_id, reply);
+                self.engine.step(
+                    now,
+                    Event::Request {
+                        request_id,
+                        api_version,
+                        request,
+                    },
+                )
+            }
+            Message::Response {
+                source,
+                correlation_id,
+                response,
+            } => self.engine.step(
+                now,
+                Event::Response {
+                    source,
+                    correlation_id,
+                    response,
+                },
+            ),
+            Message::SendFailed {
+                destination,
+                correlation_id,
+            } => self.engine.step(
+                now,
+                Event::SendFailed {
+                    destination,
+                    correlation_id,
+                },
+            ),
+            Message::Append { records, reply } => {
+                let result = self.engine.append(now, &records);
+                if let Err(AppendError::Fatal(error)) = &result {
+                    let error = error.clone();
+                    let _ = reply.send(result);
+                    return Err(error);
+                }
+                let _ = reply.send(result);
+                Ok(())
+            }
+            Message::Shutdown { .. } => unreachable!("handled by the loop"),
+        }
+    }
+
+    /// Carries out the engine's outputs until it has none left (a flush feeds it an event).
+    fn carry_out(&mut self) -> Result<(), RaftError> {
+        loop {
+            let outputs = self.engine.take_outputs();
+            if outputs.is_empty() {
+                break;
+            }
+            for output in outputs {
+                match output {
+                    Output::Send {
+                        destination,
+                        correlation_id,
+                        request,
+                    } => self.send(destination, correlation_id, request),
+                    Output::Respond {
+                        request_id,
+                        response,
+                    } => {
+                        if let Some(reply) = self.pending.remove(&request_id) {
+                            let _ = reply.send(response);
+                        }
+                    }
+                    Output::FlushLog => {
+                        self.engine.log_mut().flush().map_err(RaftError::from)?;
+                        self.engine.step(now_ms(), Event::FlushCompleted)?;
+                    }
+                    Output::HighWatermark { offset } => tracing::trace!(offset, "high watermark"),
+                    Output::RoleChanged {
+                        role,
+                        epoch,
+                        leader_id,
+                    } => {
+                        tracing::info!(?role, epoch, ?leader_id, "raft role changed");
+                    }
+                }
+            }
+        }
+        let status = status_of(&self.engine);
+        self.status.send_if_modified(|current| {
+            let changed = *current != status;
+            *current = status;
+            changed
+        });
+        Ok(())
+    }
+
+    fn send(&self, destination: NodeId, correlation_id: u64, request: RaftRequest) {
+        let inbox = self.inbox.clone();
+        let Some(peer) = self.peers.get(&destination).cloned() else {
+            tracing::warn!(destination, "no address for node");
+            let report = Message::SendFailed {
+                destination,
+                correlation_id,
+            };
+            tokio::spawn(async move {
+                if let Some(inbox) = inbox.upgrade() {
+                    let _ = inbox.send(report).await;
+                }
+            });
+            return;
+        };
+        let timeout = self.request_timeout;
+        tokio::spawn(async move {
+            let versions = super::api::raft_versions(request.api_key());
+            let report = match peer
+                .call(into_request_kind(request), versions, timeout)
+                .await
+            {
+                Ok((_, response)) => match from_response_kind(response) {
+                    Some(response) => Message::Response {
+                        source: destination,
+                        correlation_id,
+                        response,
+                    },
+                    None => Message::SendFailed {
+                        destination,
+                        correlation_id,
+                    },
+                },
+                Err(error) => {
+                    tracing::debug!(destination, %error, "raft request failed");
+                    Message::SendFailed {
+                        destination,
+                        correlation_id,
+                    }
+                }
+            };
+            if let Some(inbox) = inbox.upgrade() {
+                let _ = inbox.send(report).await;
+            }
+        });
+    }
+}
+
+/// A raft request as kafka-protocol's request enum.
+pub fn into_request_kind(request: RaftRequest) -> RequestKind {
+    match request {
+        RaftRequest::Vote(r) => RequestKind::Vote(r),
+        RaftRequest::BeginQuorumEpoch(r) => RequestKind::BeginQuorumEpoch(r),
+        RaftRequest::EndQuorumEpoch(r) => RequestKind::EndQuorumEpoch(r),
+        RaftRequest::Fetch(r) => RequestKind::Fetch(r),
+        RaftRequest::FetchSnapshot(r) => RequestKind::FetchSnapshot(r),
+        RaftRequest::DescribeQuorum(r) => RequestKind::DescribeQuorum(r),
+    }
+}
+
+/// A raft request from kafka-protocol's request enum; `None` for any other API.
+pub fn from_request_kind(request: RequestKind) -> Option<RaftRequest> {
+    Some(match request {
+        RequestKind::Vote(r) => RaftRequest::Vote(r),
+        RequestKind::BeginQuorumEpoch(r) => RaftRequest::BeginQuorumEpoch(r),
+        RequestKind::EndQuorumEpoch(r) => RaftRequest::EndQuorumEpoch(r),
+        RequestKind::Fetch(r) => RaftRequest::Fetch(r),
+        RequestKind::FetchSnapshot(r) => RaftRequest::FetchSnapshot(r),
+        RequestKind::DescribeQuorum(r) => RaftRequest::DescribeQuorum(r),
+        _ => return None,
+    })
+}
+
+fn from_response_kind(response: ResponseKind) -> Option<RaftResponse> {
+    Some(match response {
+        ResponseKind::Vote(r) => RaftResponse::Vote(r),
+        ResponseKind::BeginQuorumEpoch(r) => RaftResponse::BeginQuorumEpoch(r),
+        ResponseKind::EndQuorumEpoch(r) => RaftResponse::EndQuorumEpoch(r),
+        ResponseKind::Fetch(r) => RaftResponse::Fetch(r),
+        ResponseKind::FetchSnapshot(r) => RaftResponse::FetchSnapshot(r),
+        ResponseKind::DescribeQuorum(r) => RaftResponse::DescribeQuorum(r),
+        _ => return None,
+    })
+}
