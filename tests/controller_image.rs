@@ -247,3 +247,44 @@ fn snapshot_records_come_in_kafkas_order() {
     let ranks: Vec<i32> = order.iter().map(|key| rank(*key)).collect();
     assert!(ranks.windows(2).all(|w| w[0] <= w[1]), "{order:?}");
 }
+
+#[test]
+fn a_snapshot_is_due_by_bytes_or_by_time() {
+    use yakt::controller::snapshots::SnapshotPolicy;
+    let mut policy = SnapshotPolicy::new(1000, 60_000);
+    assert!(!policy.due(i64::MAX), "nothing new, nothing due");
+    policy.on_commit(600, 10);
+    assert!(!policy.due(20));
+    assert_eq!(policy.deadline_ms(), Some(60_010));
+    assert!(policy.due(60_010));
+    policy.on_commit(400, 30);
+    assert!(policy.due(31));
+    policy.taken();
+    assert!(!policy.due(i64::MAX));
+}
+
+#[test]
+fn a_snapshot_written_from_the_image_loads_back_equal() {
+    use yakt::controller::snapshots::snapshot_of;
+    let replayer = replay_log("4.3.1", i64::MAX);
+    let content = snapshot_of(&replayer).unwrap().unwrap();
+    assert_eq!(content.end_offset, replayer.last_committed_offset() + 1);
+    let records: Vec<MetadataRecord> = content
+        .frames
+        .iter()
+        .map(|f| decode_frame(f).unwrap().0)
+        .collect();
+    let mut loaded = Replayer::new();
+    loaded
+        .load_snapshot(&records, content.end_offset - 1)
+        .unwrap();
+    assert_eq!(loaded.image(), replayer.image());
+    let mut open = Replayer::new();
+    open.replay(&yakt_wire::BeginTransactionRecord::default().into(), 0)
+        .unwrap();
+    assert_eq!(
+        snapshot_of(&open).unwrap(),
+        None,
+        "never inside a transaction"
+    );
+}

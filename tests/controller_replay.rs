@@ -315,3 +315,50 @@ fn a_deleted_topic_takes_its_configs() {
     assert!(replayer.image().configs.resources().is_empty());
     assert!(replayer.image().topics.by_id().is_empty());
 }
+
+mod active {
+    use yakt::controller::{Controller, ControllerSettings};
+    use yakt_wire::{MetadataRecord, TopicRecord, Uuid};
+
+    fn topic(name: &str, id: u64) -> (MetadataRecord, i16) {
+        let record = TopicRecord {
+            name: name.into(),
+            topic_id: Uuid::new(id, id),
+            ..Default::default()
+        };
+        (record.into(), 0)
+    }
+
+    #[test]
+    fn the_active_controller_computes_against_what_it_appended() {
+        let mut controller = Controller::new(ControllerSettings::new(1, "c"), 1);
+        controller.activate(0);
+        controller.apply_appended(&[topic("a", 1)], 0).unwrap();
+        assert!(controller.image().topics.topic_named("a").is_some());
+        assert!(controller
+            .committed()
+            .image()
+            .topics
+            .topic_named("a")
+            .is_none());
+        controller.replay(&topic("a", 1).0, 0).unwrap();
+        assert_eq!(controller.image(), controller.committed().image());
+    }
+
+    #[test]
+    fn renouncing_forgets_what_was_not_committed() {
+        let mut controller = Controller::new(ControllerSettings::new(1, "c"), 1);
+        controller.activate(0);
+        controller
+            .apply_appended(&[topic("a", 1), topic("b", 2)], 0)
+            .unwrap();
+        controller.replay(&topic("a", 1).0, 0).unwrap();
+        controller.renounce();
+        assert!(!controller.is_active());
+        assert!(controller.image().topics.topic_named("a").is_some());
+        assert!(controller.image().topics.topic_named("b").is_none());
+        // As a standby it replays what the new leader commits.
+        controller.replay(&topic("c", 3).0, 1).unwrap();
+        assert!(controller.image().topics.topic_named("c").is_some());
+    }
+}

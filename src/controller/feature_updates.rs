@@ -70,7 +70,7 @@ impl Controller {
         FeatureReport {
             supported: supported_features(),
             finalized,
-            epoch: self.replayer.last_committed_offset(),
+            epoch: self.committed().last_committed_offset(),
         }
     }
 

@@ -18,6 +18,7 @@
 //!   AllocateProducerIds.
 //! - [`activation`]: bootstrap records on an empty log, aborting a half-written
 //!   transaction, NoOpRecords while idle.
+//! - [`snapshots`]: when to snapshot the committed image, and its records.
 //! - [`heartbeats`]: broker sessions (soft state of the active controller).
 //! - [`result`], [`settings`], [`rng`]: what handlers return, are configured with, and
 //!   draw randomness from.
@@ -41,6 +42,7 @@ pub mod replay;
 pub mod result;
 pub mod rng;
 pub mod settings;
+pub mod snapshots;
 pub mod topics;
 pub mod versions;
 

@@ -49,15 +49,25 @@ impl Harness {
         if elr {
             harness.replay(&[feature("eligible.leader.replicas.version", 1)]);
         }
-        harness.controller.activate_sessions(harness.now_ms);
+        harness.controller.activate(harness.now_ms);
         harness
     }
 
-    /// Replays `records` at the next offsets.
+    /// Appends `records` at the next offsets and commits them: the working image and
+    /// (on the active controller) the committed one both replay them.
     pub fn replay(&mut self, records: &[MetadataRecord]) {
         for record in records {
+            let appended = [(record.clone(), 0)];
+            if self.controller.is_active() {
+                self.controller
+                    .apply_appended(&appended, self.next_offset)
+                    .unwrap();
+            }
             self.controller.replay(record, self.next_offset).unwrap();
             self.next_offset += 1;
+        }
+        if self.controller.is_active() {
+            assert_eq!(self.controller.image(), self.controller.committed().image());
         }
     }
 
@@ -211,7 +221,7 @@ pub fn fixture_controller(version: &str, end_offset: i64) -> Harness {
                 .unwrap();
         }
     }
-    harness.controller.activate_sessions(harness.now_ms);
+    harness.controller.activate(harness.now_ms);
     harness
 }
 
