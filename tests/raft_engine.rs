@@ -926,3 +926,201 @@ fn a_voter_that_stopped_fetching_is_reminded_and_its_higher_epoch_deposes_the_le
         (RoleKind::Unattached, 3)
     );
 }
+
+fn respond(
+    engine: &mut Engine,
+    now: u64,
+    source: NodeId,
+    correlation_id: u64,
+    response: RaftResponse,
+) -> Vec<Output> {
+    engine
+        .step(
+            now,
+            Event::Response {
+                source,
+                correlation_id,
+                response,
+            },
+        )
+        .unwrap();
+    engine.take_outputs()
+}
+
+#[test]
+fn a_voter_without_pre_vote_support_sends_the_prospective_straight_to_candidate() {
+    let mut node = engine(1, &[1, 2, 3]);
+    node.step(10_000, Event::Tick).unwrap();
+    let (dest, cid, _) = sends(&node.take_outputs())[0].clone();
+    let unsupported = RaftResponse::Vote(messages::vote_error(error_code::UNSUPPORTED_VERSION));
+    respond(&mut node, 10_001, dest, cid, unsupported);
+    assert_eq!((node.role().kind(), node.epoch()), (RoleKind::Candidate, 1));
+}
+
+#[test]
+fn a_lost_election_backs_off_then_starts_over_with_a_pre_vote() {
+    let mut node = engine(1, &[1, 2, 3]);
+    node.step(10_000, Event::Tick).unwrap();
+    let (dest, cid, _) = sends(&node.take_outputs())[0].clone();
+    let out = respond(&mut node, 10_001, dest, cid, vote_granted(0, true));
+    assert_eq!(node.role().kind(), RoleKind::Candidate);
+    let mut now = 10_002;
+    for (dest, cid, _) in sends(&out) {
+        respond(&mut node, now, dest, cid, vote_granted(1, false));
+        now += 1;
+    }
+    assert_eq!(
+        node.role().kind(),
+        RoleKind::Candidate,
+        "backing off, not yet prospective"
+    );
+    // Backoff is at most election.backoff.max.ms (1 s).
+    node.step(now + 1_000, Event::Tick).unwrap();
+    assert_eq!(
+        (node.role().kind(), node.epoch()),
+        (RoleKind::Prospective, 1)
+    );
+}
+
+#[test]
+fn a_follower_that_hears_from_its_leader_refuses_pre_votes() {
+    let mut follower = engine(2, &[1, 2, 3]);
+    let begin = messages::begin_epoch_request(CLUSTER, 2, 1, 1, "CONTROLLER", None);
+    let out = request(&mut follower, 0, 1, RaftRequest::BeginQuorumEpoch(begin));
+    let last = OffsetAndEpoch::new(0, 0);
+    let before = request(&mut follower, 1, 2, vote_request(3, 1, last, true));
+    let vote = vote_of(response_to(&before, RequestId(2)).unwrap());
+    assert!(
+        messages::vote_response_partition(&vote)
+            .unwrap()
+            .vote_granted,
+        "no fetch has succeeded yet"
+    );
+    let (_, cid, _) = sends(&out)
+        .into_iter()
+        .find(|(_, _, r)| matches!(r, RaftRequest::Fetch(_)))
+        .unwrap();
+    let reply = messages::fetch_response(messages::FetchReply {
+        epoch: 1,
+        leader_id: Some(1),
+        high_watermark: -1,
+        ..Default::default()
+    });
+    respond(&mut follower, 2, 1, cid, RaftResponse::Fetch(reply));
+    let after = request(&mut follower, 3, 3, vote_request(3, 1, last, true));
+    let vote = vote_of(response_to(&after, RequestId(3)).unwrap());
+    let p = messages::vote_response_partition(&vote).unwrap();
+    assert!(!p.vote_granted);
+    assert_eq!(
+        (p.leader_id.0, p.leader_epoch),
+        (1, 1),
+        "and names the leader"
+    );
+}
+
+#[test]
+fn a_resigned_leader_moves_to_the_next_epoch_after_an_election_timeout() {
+    let mut leader = elect_leader();
+    leader.resign(10_010).unwrap();
+    assert_eq!(leader.role().kind(), RoleKind::Resigned);
+    leader.take_outputs();
+    leader.step(12_010, Event::Tick).unwrap();
+    let changes: Vec<(RoleKind, i32)> = leader
+        .take_outputs()
+        .into_iter()
+        .filter_map(|o| match o {
+            Output::RoleChanged { role, epoch, .. } => Some((role, epoch)),
+            _ => None,
+        })
+        .collect();
+    // Its election timeout has already run out: it asks for pre-votes in the new epoch at once.
+    assert_eq!(
+        changes,
+        vec![(RoleKind::Unattached, 2), (RoleKind::Prospective, 2)]
+    );
+}
+
+#[test]
+fn an_observer_finds_the_leader_through_any_voter() {
+    let mut observer = engine(9, &[1, 2, 3]);
+    let out = observer.take_outputs();
+    let (voter, cid, req) = sends(&out)
+        .into_iter()
+        .find(|(_, _, r)| matches!(r, RaftRequest::Fetch(_)))
+        .expect("an observer fetches from a bootstrap voter at once");
+    let RaftRequest::Fetch(fetch) = req else {
+        panic!()
+    };
+    assert_eq!(messages::fetch_replica_id(&fetch), 9);
+    let not_leader = messages::fetch_response(messages::FetchReply {
+        error_code: error_code::NOT_LEADER_OR_FOLLOWER,
+        epoch: 4,
+        leader_id: Some(3),
+        high_watermark: -1,
+        ..Default::default()
+    });
+    let out = respond(
+        &mut observer,
+        1,
+        voter,
+        cid,
+        RaftResponse::Fetch(not_leader),
+    );
+    assert_eq!(
+        (
+            observer.role().kind(),
+            observer.epoch(),
+            observer.leader_id()
+        ),
+        (RoleKind::Follower, 4, Some(3))
+    );
+    assert!(sends(&out)
+        .iter()
+        .any(|(d, _, r)| *d == 3 && matches!(r, RaftRequest::Fetch(_))));
+}
+
+#[test]
+fn malformed_fetches_are_refused() {
+    let mut leader = elect_leader();
+    // Last fetched epoch above the request epoch.
+    let out = request(&mut leader, 10_010, 1, fetch_request(2, 1, 1, 2, 0));
+    let response = fetch_of(response_to(&out, RequestId(1)).unwrap());
+    assert_eq!(
+        partition_of(&response).error_code,
+        error_code::INVALID_REQUEST
+    );
+    // No topic id (a Fetch below v13 names the topic instead).
+    let RaftRequest::Fetch(mut by_name) = fetch_request(2, 1, 1, 1, 0) else {
+        panic!()
+    };
+    by_name.topics[0].topic_id = Default::default();
+    let out = request(&mut leader, 10_011, 2, RaftRequest::Fetch(by_name));
+    assert_eq!(
+        fetch_of(response_to(&out, RequestId(2)).unwrap()).error_code,
+        error_code::INVALID_REQUEST
+    );
+}
+
+#[test]
+fn a_restarted_leader_starts_resigned_in_its_epoch_and_a_candidate_as_candidate() {
+    let leader = elect_leader();
+    let (mut log, store) = leader.into_parts();
+    log.crash();
+    let restarted = RaftEngine::new(config(1, &[1, 2, 3]), log, store, 3, 20_000).unwrap();
+    assert_eq!(
+        (restarted.role().kind(), restarted.epoch()),
+        (RoleKind::Resigned, 1)
+    );
+
+    let mut candidate = engine(1, &[1, 2, 3]);
+    candidate.step(10_000, Event::Tick).unwrap();
+    let (dest, cid, _) = sends(&candidate.take_outputs())[0].clone();
+    respond(&mut candidate, 10_001, dest, cid, vote_granted(0, true));
+    assert_eq!(candidate.role().kind(), RoleKind::Candidate);
+    let (log, store) = candidate.into_parts();
+    let restarted = RaftEngine::new(config(1, &[1, 2, 3]), log, store, 4, 20_000).unwrap();
+    assert_eq!(
+        (restarted.role().kind(), restarted.epoch()),
+        (RoleKind::Candidate, 1)
+    );
+}
