@@ -22,6 +22,7 @@ use yakt_wire::ControlRecord;
 use crate::config::{ControllerConfig, Endpoint};
 use crate::raft::{self, RaftConfig, RaftEngine, RaftError};
 use crate::server::client::{Peer, PeerOptions};
+use crate::server::cluster::{ClusterInfo, ControllerEndpoint};
 use crate::server::raft_driver::{RaftDriver, RaftHandle};
 use crate::server::{self, ServerHandle, ServerOptions, Services};
 use crate::storage::{DiskLog, FileQuorumStateStore};
@@ -94,6 +95,18 @@ impl Node {
             socket_request_max_bytes: config.socket_request_max_bytes,
             services: Services {
                 raft: Some(raft.handle()),
+                cluster: Some(ClusterInfo {
+                    cluster_id: cluster_id.clone(),
+                    controllers: voter_set
+                        .voters
+                        .iter()
+                        .map(|(&id, endpoint)| ControllerEndpoint {
+                            id,
+                            host: endpoint.host.clone(),
+                            port: endpoint.port,
+                        })
+                        .collect(),
+                }),
             },
         })
         .await?;

@@ -26,6 +26,8 @@ pub enum Handler {
     ApiVersions,
     /// A KRaft RPC: answered by the raft engine.
     Raft,
+    /// DescribeCluster for `--bootstrap-controller` clients.
+    DescribeCluster,
 }
 
 /// One API yakt serves: its key, the versions it accepts, and who answers it.
@@ -68,6 +70,7 @@ pub const APIS: &[ApiSpec] = &[
     api(ApiKey::EndQuorumEpoch, 0, 1, Handler::Raft),
     api(ApiKey::DescribeQuorum, 0, 2, Handler::Raft),
     api(ApiKey::FetchSnapshot, 0, 1, Handler::Raft),
+    api(ApiKey::DescribeCluster, 0, 2, Handler::DescribeCluster),
 ];
 
 /// The versions of an API this node speaks, for requests it sends (none if not in [`APIS`]).
@@ -84,6 +87,8 @@ pub struct Services {
     /// The node's raft event loop; `None` on a bare listener (then raft APIs close the
     /// connection).
     pub raft: Option<RaftHandle>,
+    /// The cluster id and controllers, for DescribeCluster; `None` on a bare listener.
+    pub cluster: Option<super::cluster::ClusterInfo>,
 }
 
 /// The row for `api_key`, if yakt serves it.
@@ -167,6 +172,19 @@ pub async fn dispatch(
     match (spec.handler, request) {
         (Handler::ApiVersions, RequestKind::ApiVersions(request)) => {
             let body = handle_api_versions(&header, &request);
+            encode_response(correlation_id, version, &body)
+        }
+        (Handler::DescribeCluster, RequestKind::DescribeCluster(request)) => {
+            let cluster = services
+                .cluster
+                .as_ref()
+                .ok_or_else(|| anyhow::anyhow!("DescribeCluster needs the cluster's identity"))?;
+            let body = super::cluster::describe_cluster(
+                cluster,
+                services.raft.as_ref(),
+                version,
+                &request,
+            );
             encode_response(correlation_id, version, &body)
         }
         (Handler::Raft, request) => {

@@ -9,6 +9,7 @@ pub mod api;
 
 pub use api::Services;
 pub mod client;
+pub mod cluster;
 pub mod connection;
 pub mod frame;
 pub mod raft_driver;
