@@ -754,3 +754,81 @@ fn preferred_election_moves_leadership_home() {
         .partition_result
         .is_empty());
 }
+
+#[test]
+fn replicas_are_assigned_to_directories() {
+    use kafka_protocol::messages::assign_replicas_to_dirs_request::{
+        DirectoryData, PartitionData as DirPartition, TopicData as DirTopic,
+    };
+    use kafka_protocol::messages::AssignReplicasToDirsRequest;
+    let mut h = Harness::new(25, false);
+    let second_dir = Uuid::new(0x99, 0x99);
+    let epoch = h.register(1, &[dir_of(1), second_dir]);
+    let result = h
+        .controller
+        .broker_heartbeat(&heartbeat(1, epoch, h.next_offset, false, false), h.now_ms);
+    h.commit(result);
+    h.add_topic("t", T, &[(&[1], &[1], 1)]);
+    let request = |dir: Uuid, topic: Uuid, partition: i32| {
+        AssignReplicasToDirsRequest::default()
+            .with_broker_id(BrokerId(1))
+            .with_broker_epoch(epoch)
+            .with_directories(vec![DirectoryData::default()
+                .with_id(dir.into())
+                .with_topics(vec![DirTopic::default()
+                    .with_topic_id(topic.into())
+                    .with_partitions(vec![
+                        DirPartition::default().with_partition_index(partition)
+                    ])])])
+    };
+    let code = |result: &yakt::controller::ControllerResult<
+        kafka_protocol::messages::AssignReplicasToDirsResponse,
+    >| { result.response.directories[0].topics[0].partitions[0].error_code };
+    assert_eq!(
+        code(
+            &h.controller
+                .assign_replicas_to_dirs(&request(second_dir, Uuid::new(3, 3), 0))
+        ),
+        ResponseError::UnknownTopicId.code()
+    );
+    assert_eq!(
+        code(
+            &h.controller
+                .assign_replicas_to_dirs(&request(second_dir, T, 5))
+        ),
+        ResponseError::UnknownTopicOrPartition.code()
+    );
+    let result = h
+        .controller
+        .assign_replicas_to_dirs(&request(second_dir, T, 0));
+    assert_eq!(code(&result), 0);
+    h.commit(result);
+    assert_eq!(
+        h.controller
+            .image()
+            .topics
+            .partition(T, 0)
+            .unwrap()
+            .directories,
+        [second_dir]
+    );
+    let stale = h
+        .controller
+        .assign_replicas_to_dirs(&request(second_dir, T, 0).with_broker_epoch(epoch + 1));
+    assert_eq!(
+        stale.response.error_code,
+        ResponseError::StaleBrokerEpoch.code()
+    );
+
+    // The directory fails: the broker reports it offline and leaves the partition's ISR.
+    let report = heartbeat(1, epoch, h.next_offset, false, false)
+        .with_offline_log_dirs(vec![second_dir.into()]);
+    let result = h.controller.broker_heartbeat(&report, h.now_ms);
+    h.commit(result);
+    assert_eq!(
+        h.controller.image().cluster.broker(1).unwrap().directories,
+        [dir_of(1)]
+    );
+    let partition = h.controller.image().topics.partition(T, 0).unwrap();
+    assert_eq!(partition.leader, -1);
+}
