@@ -434,3 +434,111 @@ fn controlled_shutdown_matches_kafka_4_0_2() {
     check_kafka_controlled_shutdown("4.0.2", 3, 29, 237, 246);
     check_kafka_controlled_shutdown("4.0.2", 2, 27, 253, 261);
 }
+
+/// The fixture's record at `offset`.
+fn fixture_record(version: &str, offset: i64) -> MetadataRecord {
+    fixture_records(version, offset, offset + 1).pop().unwrap()
+}
+
+/// A registration rebuilt from the RegisterBrokerRecord Kafka wrote writes that record.
+fn check_kafka_registration(version: &str, offset: i64) {
+    use kafka_protocol::messages::broker_registration_request::{Feature, Listener};
+    let MetadataRecord::RegisterBroker(kafka) = fixture_record(version, offset) else {
+        panic!()
+    };
+    let mut h = fixture_controller(version, offset);
+    let request = registration(kafka.broker_id, kafka.incarnation_id, &kafka.log_dirs)
+        .with_listeners(
+            kafka
+                .end_points
+                .iter()
+                .map(|e| {
+                    Listener::default()
+                        .with_name(StrBytes::from_string(e.name.clone()))
+                        .with_host(StrBytes::from_string(e.host.clone()))
+                        .with_port(e.port)
+                        .with_security_protocol(e.security_protocol)
+                })
+                .collect(),
+        )
+        .with_features(
+            kafka
+                .features
+                .iter()
+                .map(|f| {
+                    Feature::default()
+                        .with_name(StrBytes::from_string(f.name.clone()))
+                        .with_min_supported_version(f.min_supported_version)
+                        .with_max_supported_version(f.max_supported_version)
+                })
+                .collect(),
+        )
+        .with_rack(None);
+    let result = h.controller.register_broker(&request, 4, offset, h.now_ms);
+    assert_eq!(result.response.broker_epoch, offset);
+    let ours: Vec<MetadataRecord> = result.records.into_iter().map(|(r, _)| r).collect();
+    assert_eq!(
+        ours,
+        vec![MetadataRecord::RegisterBroker(kafka)],
+        "Kafka {version} offset {offset}"
+    );
+    h.next_offset = offset;
+}
+
+#[test]
+fn registration_writes_what_kafka_wrote() {
+    check_kafka_registration("4.3.1", 29);
+    check_kafka_registration("4.3.1", 30);
+    check_kafka_registration("4.0.2", 27);
+    check_kafka_registration("4.0.2", 29);
+}
+
+#[test]
+fn unfencing_writes_what_kafka_4_0_2_wrote() {
+    let mut h = fixture_controller("4.0.2", 32);
+    let result = h
+        .controller
+        .broker_heartbeat(&heartbeat(3, 29, 31, false, false), h.now_ms);
+    assert!(!result.response.0.is_fenced);
+    let ours: Vec<MetadataRecord> = result.records.iter().map(|(r, _)| r.clone()).collect();
+    assert_eq!(ours, fixture_records("4.0.2", 32, 33));
+    h.commit(result);
+}
+
+/// After its controlled shutdown, a broker is told to shut down once the others have seen
+/// it, and is fenced as Kafka fenced it.
+fn check_kafka_shutdown(
+    version: &str,
+    broker: i32,
+    epoch: i64,
+    offset: i64,
+    other: Option<(i32, i64)>,
+) {
+    let mut h = fixture_controller(version, offset);
+    if let Some((other, other_epoch)) = other {
+        let seen = heartbeat(other, other_epoch, offset - 1, false, false);
+        let result = h.controller.broker_heartbeat(&seen, h.now_ms);
+        assert!(result.records.is_empty());
+    }
+    let result = h
+        .controller
+        .broker_heartbeat(&heartbeat(broker, epoch, offset - 1, false, true), h.now_ms);
+    assert!(
+        result.response.0.should_shut_down,
+        "Kafka {version} offset {offset}"
+    );
+    let ours: Vec<MetadataRecord> = result.records.iter().map(|(r, _)| r.clone()).collect();
+    assert_eq!(
+        ours,
+        vec![fixture_record(version, offset)],
+        "Kafka {version} offset {offset}"
+    );
+}
+
+#[test]
+fn shutting_down_fences_as_kafka_did() {
+    check_kafka_shutdown("4.3.1", 3, 29, 231, Some((2, 30)));
+    check_kafka_shutdown("4.3.1", 2, 30, 241, None);
+    check_kafka_shutdown("4.0.2", 3, 29, 250, Some((2, 27)));
+    check_kafka_shutdown("4.0.2", 2, 27, 261, None);
+}
