@@ -172,11 +172,17 @@ fn main() -> ExitCode {
     }
 }
 
+/// Logs to stderr, filtered by `YAKT_LOG` (else `RUST_LOG`, else `info`); no colors when
+/// `NO_COLOR` is set or stderr is not a terminal.
 fn init_tracing() {
+    use std::io::IsTerminal;
+    let filter = EnvFilter::try_from_env("YAKT_LOG")
+        .or_else(|_| EnvFilter::try_from_default_env())
+        .unwrap_or_else(|_| EnvFilter::new("info"));
+    let color = std::env::var_os("NO_COLOR").is_none() && std::io::stderr().is_terminal();
     tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_from_env("YAKT_LOG").unwrap_or_else(|_| EnvFilter::new("info")),
-        )
+        .with_env_filter(filter)
+        .with_ansi(color)
         .with_writer(std::io::stderr)
         .init();
 }
