@@ -420,6 +420,17 @@ fn feature_updates_follow_kafkas_rules() {
         );
         assert_eq!(result.records.is_empty(), code != 0);
     }
+    // ELR needs metadata.version 4.0-IV1 (23).
+    let mut old = Harness::new(22, false);
+    let refused = old
+        .controller
+        .update_features(&update("eligible.leader.replicas.version", 1, 1), 1);
+    assert_eq!(
+        refused.response.results[0].error_code,
+        ResponseError::InvalidUpdateVersion.code()
+    );
+    old.add_broker(2);
+
     // A level a broker does not support is refused.
     let mut features = broker_features();
     features[0].max_supported_version = 25;

@@ -18,6 +18,7 @@ use yakt_wire::{FeatureLevelRecord, MetadataRecord};
 
 use crate::controller::machine::Controller;
 use crate::controller::result::{ApiError, ControllerResult};
+use crate::controller::versions::MV_ELR;
 use crate::features::{
     MetadataVersion, FEATURES, KRAFT_VERSION, METADATA_VERSION, METADATA_VERSIONS,
 };
@@ -135,7 +136,7 @@ impl Controller {
         };
         if name == METADATA_VERSION && level < MetadataVersion::MINIMUM.level {
             return Err(invalid_update(format!(
-                "Invalid update version {level} for feature metadata.version. Local controller 
+                "Invalid update version {level} for feature metadata.version. Local controller \
                  {} only supports versions {min}-{max}",
                 self.settings.node_id
             )));
@@ -162,6 +163,22 @@ impl Controller {
                     "Invalid metadata.version {level}. Unsafe metadata downgrade is not supported in this version."
                 )));
             }
+        }
+        let elr = "eligible.leader.replicas.version";
+        let mv_after = if name == METADATA_VERSION {
+            level
+        } else {
+            features.metadata_version().0
+        };
+        let elr_after = if name == elr {
+            level
+        } else {
+            features.level(elr)
+        };
+        if elr_after >= 1 && mv_after < MV_ELR {
+            return Err(invalid_update(format!(
+                "Invalid update version {level} for feature {name}. {elr} could not be set to                  {elr_after} because it depends on metadata.version level {MV_ELR}"
+            )));
         }
         let cluster = &self.image().cluster;
         let ranges = cluster
