@@ -1,6 +1,6 @@
-//! Kafka's own `kafka-dump-log` (4.3.1, from the jars `scripts/kafka fetch` caches) reads a
-//! multi-segment log and a snapshot yakt-log wrote, record by record, and verifies its indexes.
-//! Skipped (with a message) when the jars are not in the cache.
+//! Kafka's own `kafka-dump-log` (the release `scripts/kafka-versions` names, from the jars
+//! `scripts/kafka fetch` caches) reads a multi-segment log and a snapshot yakt-log wrote, record
+//! by record, and verifies its indexes. Fails when the jars are not in the cache.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -27,14 +27,31 @@ fn repo_root() -> PathBuf {
         .to_path_buf()
 }
 
+/// The newest Kafka release the project is judged against (`YAKT_KAFKA_VERSION`).
+fn kafka_version() -> String {
+    if let Ok(version) = std::env::var("YAKT_KAFKA_VERSION") {
+        return version;
+    }
+    let versions = std::fs::read_to_string(repo_root().join("scripts/kafka-versions")).unwrap();
+    versions
+        .lines()
+        .find_map(|line| line.strip_prefix("YAKT_KAFKA_VERSION="))
+        .expect("scripts/kafka-versions names YAKT_KAFKA_VERSION")
+        .trim()
+        .to_string()
+}
+
 fn dump_log(args: &[&str]) -> Option<String> {
     let root = repo_root();
-    if !root.join(".cache/kafka/4.3.1/libs").is_dir() {
-        eprintln!("Kafka 4.3.1 jars not cached (scripts/kafka fetch); skipping");
-        return None;
-    }
+    let version = kafka_version();
+    let cache =
+        std::env::var_os("YAKT_KAFKA_CACHE").map_or(root.join(".cache/kafka"), PathBuf::from);
+    assert!(
+        cache.join(&version).join("libs").is_dir(),
+        "Kafka {version} jars are not cached: run scripts/kafka fetch"
+    );
     let out = Command::new(root.join("scripts/kafka"))
-        .args(["run", "4.3.1", "dump-log"])
+        .args(["run", &version, "dump-log"])
         .args(args)
         .output()
         .expect("run scripts/kafka");
