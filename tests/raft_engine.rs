@@ -90,6 +90,7 @@ fn vote_request(
         CLUSTER,
         VoteParams {
             voter_id: -1,
+            voter_directory_id: Default::default(),
             replica_id: candidate,
             replica_directory_id: Default::default(),
             replica_epoch: epoch,
@@ -567,7 +568,7 @@ fn fetch_epoch_checks() {
         1,
         RaftRequest::BeginQuorumEpoch(messages::begin_epoch_request(
             CLUSTER,
-            2,
+            (2, Default::default()),
             1,
             1,
             "CONTROLLER",
@@ -662,7 +663,7 @@ fn a_follower_truncates_to_the_divergence_point() {
         1,
         RaftRequest::BeginQuorumEpoch(messages::begin_epoch_request(
             CLUSTER,
-            1,
+            (1, Default::default()),
             3,
             4,
             "CONTROLLER",
@@ -728,7 +729,7 @@ fn a_follower_without_fetches_starts_a_pre_vote_and_a_leader_without_a_majority_
         1,
         RaftRequest::BeginQuorumEpoch(messages::begin_epoch_request(
             CLUSTER,
-            2,
+            (2, Default::default()),
             1,
             1,
             "CONTROLLER",
@@ -782,7 +783,7 @@ fn graceful_resignation_lets_the_first_successor_skip_the_backoff() {
         1,
         RaftRequest::BeginQuorumEpoch(messages::begin_epoch_request(
             CLUSTER,
-            3,
+            (3, Default::default()),
             1,
             1,
             "CONTROLLER",
@@ -854,7 +855,7 @@ fn a_follower_replicates_and_learns_the_high_watermark_capped_at_its_log() {
         1,
         RaftRequest::BeginQuorumEpoch(messages::begin_epoch_request(
             CLUSTER,
-            2,
+            (2, Default::default()),
             1,
             1,
             "CONTROLLER",
@@ -985,7 +986,8 @@ fn a_lost_election_backs_off_then_starts_over_with_a_pre_vote() {
 #[test]
 fn a_follower_that_hears_from_its_leader_refuses_pre_votes() {
     let mut follower = engine(2, &[1, 2, 3]);
-    let begin = messages::begin_epoch_request(CLUSTER, 2, 1, 1, "CONTROLLER", None);
+    let begin =
+        messages::begin_epoch_request(CLUSTER, (2, Default::default()), 1, 1, "CONTROLLER", None);
     let out = request(&mut follower, 0, 1, RaftRequest::BeginQuorumEpoch(begin));
     let last = OffsetAndEpoch::new(0, 0);
     let before = request(&mut follower, 1, 2, vote_request(3, 1, last, true));
@@ -1122,5 +1124,103 @@ fn a_restarted_leader_starts_resigned_in_its_epoch_and_a_candidate_as_candidate(
     assert_eq!(
         (restarted.role().kind(), restarted.epoch()),
         (RoleKind::Candidate, 1)
+    );
+}
+
+fn kraft_v1_config(node_id: NodeId, voters: &[NodeId]) -> RaftConfig {
+    let mut config = config(node_id, voters);
+    config.kraft_version = 1;
+    config.voter_directory_ids = voters
+        .iter()
+        .map(|id| (*id, yakt_wire::Uuid::new(1_000 + *id as u64, 7)))
+        .collect();
+    config.directory_id = config.voter_directory_ids[&node_id];
+    config
+}
+
+fn control_types(log: &MemLog, from: i64) -> Vec<i16> {
+    let bytes = log.read(from, 1 << 20).unwrap();
+    let view = yakt_wire::batch::BatchView::parse(&bytes).unwrap();
+    view.records()
+        .map(|r| {
+            let key = r.unwrap().key.unwrap().to_vec();
+            i16::from_be_bytes([key[2], key[3]])
+        })
+        .collect()
+}
+
+#[test]
+fn a_kraft_version_1_leader_writes_the_voter_set_once() {
+    let mut node = RaftEngine::new(
+        kraft_v1_config(1, &[1]),
+        MemLog::new(),
+        MemStore::new(),
+        5,
+        0,
+    )
+    .unwrap();
+    assert_eq!(node.role().kind(), RoleKind::Leader);
+    assert_eq!(
+        control_types(node.log(), 0),
+        vec![2, 5, 6],
+        "LeaderChange, KRaftVersion, Voters"
+    );
+    flush(&mut node, 1);
+    node.resign(2).unwrap();
+    node.step(10_000, Event::Tick).unwrap();
+    assert_eq!((node.role().kind(), node.epoch()), (RoleKind::Leader, 3));
+    let start = node.log().log_end_offset() - 1;
+    assert_eq!(
+        control_types(node.log(), start),
+        vec![2],
+        "the voter set is in the log already"
+    );
+}
+
+#[test]
+fn kraft_version_1_requests_name_the_voters_directory() {
+    let mut node = RaftEngine::new(
+        kraft_v1_config(1, &[1, 2, 3]),
+        MemLog::new(),
+        MemStore::new(),
+        5,
+        0,
+    )
+    .unwrap();
+    node.step(10_000, Event::Tick).unwrap();
+    for (destination, _, request) in sends(&node.take_outputs()) {
+        let RaftRequest::Vote(vote) = request else {
+            panic!()
+        };
+        let p = messages::vote_partition(&vote).unwrap();
+        assert_eq!(
+            yakt_wire::Uuid::from(p.voter_directory_id),
+            yakt_wire::Uuid::new(1_000 + destination as u64, 7)
+        );
+        assert_eq!(
+            yakt_wire::Uuid::from(p.replica_directory_id),
+            yakt_wire::Uuid::new(1_001, 7)
+        );
+    }
+    // A vote addressed to another directory of this node id is refused.
+    let mut voter = RaftEngine::new(
+        kraft_v1_config(2, &[1, 2, 3]),
+        MemLog::new(),
+        MemStore::new(),
+        6,
+        0,
+    )
+    .unwrap();
+    let RaftRequest::Vote(mut vote) = vote_request(1, 1, OffsetAndEpoch::new(0, 0), false) else {
+        panic!()
+    };
+    vote.topics[0].partitions[0].voter_directory_id = yakt_wire::Uuid::new(99, 99).into();
+    let out = request(&mut voter, 1, 1, RaftRequest::Vote(vote));
+    let refused = vote_of(response_to(&out, RequestId(1)).unwrap());
+    assert_eq!(
+        messages::vote_response_partition(&refused)
+            .unwrap()
+            .error_code,
+        error_code::INVALID_VOTER_KEY
     );
 }

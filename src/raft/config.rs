@@ -22,6 +22,15 @@ pub struct RaftConfig {
     /// The controller listener's name (the first of `controller.listener.names`), sent with the
     /// leader's endpoint in BeginQuorumEpoch.
     pub listener_name: String,
+    /// The finalized kraft.version: 0 for a static quorum (`controller.quorum.voters`), 1 for a
+    /// quorum bootstrapped from the 0-0 checkpoint's VotersRecord.
+    pub kraft_version: i16,
+    /// Each voter's directory id, when known (kraft.version 1); sent as `VoterDirectoryId`.
+    pub voter_directory_ids: BTreeMap<NodeId, Uuid>,
+    /// Offset of the last VotersRecord in the log, if the log holds one (the 0-0 bootstrap
+    /// checkpoint does not count). At kraft.version 1 a leader whose log holds none writes the
+    /// voter set in its start-of-epoch batch.
+    pub voters_record_offset: Option<i64>,
     /// `controller.quorum.election.timeout.ms`; each election timeout is drawn in [T, 2T).
     pub election_timeout_ms: u64,
     /// `controller.quorum.fetch.timeout.ms`: a voter that has not fetched successfully for this
@@ -58,6 +67,9 @@ impl RaftConfig {
             cluster_id: cluster_id.into(),
             voters,
             listener_name: "CONTROLLER".to_owned(),
+            kraft_version: 0,
+            voter_directory_ids: BTreeMap::new(),
+            voters_record_offset: None,
             election_timeout_ms: 1_000,
             fetch_timeout_ms: 2_000,
             election_backoff_max_ms: 1_000,
@@ -73,6 +85,17 @@ impl RaftConfig {
     /// Whether this node is a voter.
     pub fn is_voter(&self) -> bool {
         self.voters.contains_key(&self.node_id)
+    }
+
+    /// The directory id of voter `id` (`Uuid::ZERO` when unknown).
+    pub fn voter_directory_id(&self, id: NodeId) -> Uuid {
+        if id == self.node_id {
+            return self.directory_id;
+        }
+        self.voter_directory_ids
+            .get(&id)
+            .copied()
+            .unwrap_or_default()
     }
 
     /// Votes needed to win an election: a strict majority of the voters.

@@ -112,6 +112,8 @@ pub fn vote_partition(request: &VoteRequest) -> Option<&vote_request::PartitionD
 pub struct VoteParams {
     /// The voter asked.
     pub voter_id: NodeId,
+    /// Its directory id (`Uuid::ZERO` when unknown).
+    pub voter_directory_id: Uuid,
     /// The candidate.
     pub replica_id: NodeId,
     /// The candidate's directory id.
@@ -131,6 +133,7 @@ pub fn vote_request(cluster_id: &str, params: VoteParams) -> VoteRequest {
         .with_replica_epoch(params.replica_epoch)
         .with_replica_id(params.replica_id.into())
         .with_replica_directory_id(params.replica_directory_id.into())
+        .with_voter_directory_id(params.voter_directory_id.into())
         .with_last_offset_epoch(params.last.epoch)
         .with_last_offset(params.last.offset)
         .with_pre_vote(params.pre_vote);
@@ -204,14 +207,16 @@ pub fn begin_epoch_partition(
 /// A BeginQuorumEpoch request from leader `leader_id` of `epoch` to `voter_id`.
 pub fn begin_epoch_request(
     cluster_id: &str,
-    voter_id: NodeId,
+    voter: (NodeId, Uuid),
     leader_id: NodeId,
     epoch: i32,
     listener_name: &str,
     leader_endpoint: Option<&Endpoint>,
 ) -> BeginQuorumEpochRequest {
+    let (voter_id, voter_directory_id) = voter;
     let partition = begin_quorum_epoch_request::PartitionData::default()
         .with_partition_index(0)
+        .with_voter_directory_id(voter_directory_id.into())
         .with_leader_id(leader_id.into())
         .with_leader_epoch(epoch);
     let endpoints = leader_endpoint
@@ -298,11 +303,15 @@ pub fn end_epoch_request(
     cluster_id: &str,
     leader_id: NodeId,
     epoch: i32,
-    preferred: &[NodeId],
+    preferred: &[(NodeId, Uuid)],
 ) -> EndQuorumEpochRequest {
     let candidates = preferred
         .iter()
-        .map(|id| end_quorum_epoch_request::ReplicaInfo::default().with_candidate_id((*id).into()))
+        .map(|(id, directory_id)| {
+            end_quorum_epoch_request::ReplicaInfo::default()
+                .with_candidate_id((*id).into())
+                .with_candidate_directory_id((*directory_id).into())
+        })
         .collect();
     let partition = end_quorum_epoch_request::PartitionData::default()
         .with_partition_index(0)

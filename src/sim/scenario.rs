@@ -67,6 +67,9 @@ pub struct Scenario {
     pub append_every_ms: u64,
     /// Encode and decode every message with kafka-protocol.
     pub codec_round_trip: bool,
+    /// kraft.version of the quorum (1: voters have directory ids and the first leader writes the
+    /// voter set to the log).
+    pub kraft_version: i16,
     /// Election timeout of the engines.
     pub election_timeout_ms: u64,
     /// Fetch timeout of the engines.
@@ -114,6 +117,7 @@ impl Scenario {
         } else {
             (1_000, 2_000)
         };
+        let kraft_version = i16::from(rng.chance(500_000));
         let mut scenario = Scenario {
             voters,
             observers,
@@ -130,6 +134,7 @@ impl Scenario {
             snapshot_every_ms,
             append_every_ms,
             codec_round_trip,
+            kraft_version,
             election_timeout_ms,
             fetch_timeout_ms,
         };

@@ -277,6 +277,16 @@ impl World {
         config.fetch_max_wait_ms = (self.scenario.fetch_timeout_ms / 4).min(500);
         config.request_timeout_ms = self.scenario.fetch_timeout_ms;
         config.planted_bugs = self.options.planted_bugs;
+        config.kraft_version = self.scenario.kraft_version;
+        if self.scenario.kraft_version >= 1 {
+            let directory = |id: NodeId| yakt_wire::Uuid::new(1_000 + id as u64, 0x5eed);
+            config.voter_directory_ids = config
+                .voters
+                .keys()
+                .map(|id| (*id, directory(*id)))
+                .collect();
+            config.directory_id = directory(node_id);
+        }
         config.fetch_max_bytes = 64 * 1024;
         config.fetch_snapshot_max_bytes = 4 * 1024;
         config

@@ -16,10 +16,15 @@ use crate::raft::types::{error_code, NodeId};
 
 use super::RaftEngine;
 
-fn replica_state(id: NodeId, progress: &ReplicaProgress) -> ReplicaState {
+fn replica_state(
+    id: NodeId,
+    directory_id: yakt_wire::Uuid,
+    progress: &ReplicaProgress,
+) -> ReplicaState {
     let timestamp = |t: Option<u64>| t.map_or(-1, |t| t as i64);
     ReplicaState::default()
         .with_replica_id(id.into())
+        .with_replica_directory_id(directory_id.into())
         .with_log_end_offset(progress.end_offset.unwrap_or(-1))
         .with_last_fetch_timestamp(timestamp(progress.last_fetch_ms))
         .with_last_caught_up_timestamp(timestamp(progress.last_caught_up_ms))
@@ -50,16 +55,16 @@ impl<L: RaftLog, S: QuorumStateStore> RaftEngine<L, S> {
                         last_caught_up_ms: Some(now),
                         leader_end_offset_at_last_fetch: None,
                     };
-                    replica_state(*id, &own)
+                    replica_state(*id, self.config.voter_directory_id(*id), &own)
                 } else {
-                    replica_state(*id, progress)
+                    replica_state(*id, self.config.voter_directory_id(*id), progress)
                 }
             })
             .collect();
         let observers = state
             .observers
             .iter()
-            .map(|(id, progress)| replica_state(*id, progress))
+            .map(|(id, progress)| replica_state(*id, yakt_wire::Uuid::default(), progress))
             .collect();
         let partition = PartitionData::default()
             .with_partition_index(0)

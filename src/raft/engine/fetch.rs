@@ -362,8 +362,14 @@ impl<L: RaftLog, S: QuorumStateStore> RaftEngine<L, S> {
         } else {
             let records = partition.records.clone().unwrap_or_default();
             if !records.is_empty() {
+                let voters_at = crate::raft::control::last_voters_record_offset(&records);
                 match self.log.append_as_follower(records) {
-                    Ok(Some(_)) => self.request_flush(),
+                    Ok(Some(_)) => {
+                        if let Some(offset) = voters_at.filter(|o| *o < self.log.log_end_offset()) {
+                            self.voters_record_offset = Some(offset);
+                        }
+                        self.request_flush()
+                    }
                     Ok(None) => {}
                     Err(LogError::InvalidRecords(_)) => return Ok(false),
                     Err(other) => return Err(other.into()),
@@ -398,6 +404,12 @@ impl<L: RaftLog, S: QuorumStateStore> RaftEngine<L, S> {
             offset += 1;
         }
         self.log.truncate_to(offset)?;
+        let end = self.log.log_end_offset();
+        if self.voters_record_offset.is_some_and(|at| at >= end) {
+            // The voter set written after the divergence point is gone with it; the leader's
+            // log (which this one now follows) carries its own.
+            self.voters_record_offset = None;
+        }
         Ok(())
     }
 

@@ -181,6 +181,8 @@ pub struct RaftEngine<L: RaftLog, S: QuorumStateStore> {
     parked_fetches: Vec<ParkedFetch>,
     flush_pending: bool,
     shutting_down: bool,
+    /// Offset of the last VotersRecord in the log (see `RaftConfig::voters_record_offset`).
+    voters_record_offset: Option<i64>,
 }
 
 type Result<T, E = RaftError> = std::result::Result<T, E>;
@@ -211,6 +213,7 @@ impl<L: RaftLog, S: QuorumStateStore> RaftEngine<L, S> {
             parked_fetches: Vec::new(),
             flush_pending: false,
             shutting_down: false,
+            voters_record_offset: config.voters_record_offset,
             config,
         };
         let role = engine.initial_role(&election);

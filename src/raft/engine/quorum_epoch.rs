@@ -174,11 +174,16 @@ impl<L: RaftLog, S: QuorumStateStore> RaftEngine<L, S> {
         if voter == self.config.node_id || !self.requests.is_ready(voter, self.now_ms) {
             return;
         }
+        let preferred: Vec<(NodeId, yakt_wire::Uuid)> = state
+            .preferred_successors
+            .iter()
+            .map(|id| (*id, self.config.voter_directory_id(*id)))
+            .collect();
         let request = messages::end_epoch_request(
             &self.config.cluster_id,
             self.config.node_id,
             state.epoch,
-            &state.preferred_successors,
+            &preferred,
         );
         self.send(voter, RaftRequest::EndQuorumEpoch(request));
     }
@@ -211,7 +216,7 @@ impl<L: RaftLog, S: QuorumStateStore> RaftEngine<L, S> {
                 if self.requests.is_ready(voter, self.now_ms) {
                     let request = messages::begin_epoch_request(
                         &self.config.cluster_id,
-                        voter,
+                        (voter, self.config.voter_directory_id(voter)),
                         self.config.node_id,
                         epoch,
                         &self.config.listener_name,

@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use kafka_protocol::messages::{VoteRequest, VoteResponse};
 
-use crate::raft::control::leader_change_batch;
+use crate::raft::control::{start_of_epoch_batch, VoterEntry, VoterSetRecords};
 use crate::raft::log::RaftLog;
 use crate::raft::messages::{self, cluster_id_matches, RaftRequest, VoteParams};
 use crate::raft::roles::{LeaderState, ReplicaProgress, Role, UnattachedState};
@@ -252,6 +252,7 @@ impl<L: RaftLog, S: QuorumStateStore> RaftEngine<L, S> {
             }
             let params = VoteParams {
                 voter_id: voter,
+                voter_directory_id: self.config.voter_directory_id(voter),
                 replica_id: self.config.node_id,
                 replica_directory_id: self.config.directory_id,
                 replica_epoch: self.role.epoch(),
@@ -293,16 +294,40 @@ impl<L: RaftLog, S: QuorumStateStore> RaftEngine<L, S> {
             begin_quorum_epoch_due_ms: self.now_ms,
         };
         self.transition(Role::Leader(leader), true)?;
-        let batch = leader_change_batch(
+        let voter_set = (self.config.kraft_version >= 1 && self.voters_record_offset.is_none())
+            .then(|| self.voter_set_records());
+        let batch = start_of_epoch_batch(
             start,
             epoch,
             self.now_ms as i64,
             local_id,
             self.config.voters.keys().copied(),
             granting,
+            voter_set.as_ref(),
         );
         self.log.append_as_leader(batch, epoch)?;
+        if voter_set.is_some() {
+            self.voters_record_offset = Some(start + 2);
+        }
         self.request_flush();
         Ok(())
+    }
+
+    /// The voter set as a kraft.version 1 leader writes it.
+    fn voter_set_records(&self) -> VoterSetRecords {
+        let voters = self
+            .config
+            .voters
+            .iter()
+            .map(|(id, endpoint)| VoterEntry {
+                id: *id,
+                directory_id: self.config.voter_directory_id(*id),
+                endpoint: Some((self.config.listener_name.clone(), endpoint.clone())),
+            })
+            .collect();
+        VoterSetRecords {
+            kraft_version: self.config.kraft_version,
+            voters,
+        }
     }
 }
