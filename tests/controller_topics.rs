@@ -832,3 +832,33 @@ fn replicas_are_assigned_to_directories() {
     let partition = h.controller.image().topics.partition(T, 0).unwrap();
     assert_eq!(partition.leader, -1);
 }
+
+#[test]
+fn leader_balancing_returns_leadership_to_preferred_replicas() {
+    let mut h = cluster(2);
+    h.add_topic(
+        "t",
+        T,
+        &[
+            (&[1, 2], &[1, 2], 2),
+            (&[2, 1], &[2, 1], 2),
+            (&[1, 2], &[2], 2),
+        ],
+    );
+    let result = h.controller.balance_partition_leaders(1000);
+    assert!(!result.response);
+    let moved: Vec<(i32, i32)> = result
+        .records
+        .iter()
+        .filter_map(|(r, _)| match r {
+            MetadataRecord::PartitionChange(c) => Some((c.partition_id, c.leader)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        moved,
+        [(0, 1)],
+        "partition 2's preferred replica is not in its ISR"
+    );
+    assert!(h.controller.balance_partition_leaders(0).response);
+}

@@ -146,3 +146,41 @@ fn elect_one(
         None => ApiError::bare(ResponseError::PreferredLeaderNotAvailable),
     }
 }
+
+impl Controller {
+    /// Kafka's periodic leader balancing (`auto.leader.rebalance.enable`,
+    /// `maybeBalancePartitionLeaders`): preferred elections for at most `max_elections`
+    /// partitions whose leader is not their first replica. The response says whether more
+    /// may remain (call again after replaying).
+    pub fn balance_partition_leaders(&self, max_elections: usize) -> ControllerResult<bool> {
+        let image = self.image();
+        let mut records = Records::new();
+        for (topic, index, partition) in image.topics.partitions() {
+            if records.len() >= max_elections {
+                break;
+            }
+            if partition.has_preferred_leader() {
+                continue;
+            }
+            let accept = |r: i32| may_lead(image, partition, r, &|b| image.cluster.is_active(b));
+            let dir = |r: i32| default_dir(image, r);
+            let change = change_of(
+                image,
+                topic.id,
+                &topic.name,
+                index,
+                partition,
+                &accept,
+                &dir,
+            )
+            .election(Election::Preferred);
+            if let Some((record, version)) = change.build() {
+                if record.leader == partition.replicas.first().copied().unwrap_or(-1) {
+                    records.push((record.into(), version));
+                }
+            }
+        }
+        let more = records.len() >= max_elections;
+        ControllerResult::of(records, more)
+    }
+}
