@@ -11,6 +11,20 @@
 //! again only once it completed (the leader counts a voter's fetch offset as durable); the leader
 //! counts its own log only up to its flushed offset.
 //!
+//! Driving it (what `src/server/` and `src/sim/` do):
+//! 1. `RaftEngine::new(config, log, store, seed, now_ms)`; then, in a loop:
+//! 2. step every inbound request ([`Event::Request`], with an id the driver maps back to the
+//!    connection), every response to a request the engine sent ([`Event::Response`], matched by
+//!    `correlation_id`), every failed send ([`Event::SendFailed`]) and, at
+//!    [`RaftEngine::next_deadline_ms`] at the latest, [`Event::Tick`];
+//! 3. after each step, carry out [`RaftEngine::take_outputs`] in order: `Send` to the peer
+//!    (negotiating the version; a peer without Vote v2 answers a pre-vote with
+//!    UNSUPPORTED_VERSION), `Respond` on the request's connection (a Fetch may be answered
+//!    much later: it was parked), `FlushLog` by calling `log_mut().flush()` and stepping
+//!    [`Event::FlushCompleted`], `HighWatermark` by applying the committed records below it,
+//!    `RoleChanged` by telling the controller;
+//! 4. a `RaftError` from any call is fatal: stop the node.
+//!
 //! The engine never does I/O and never panics on bad input. A broken invariant that another node
 //! reports (two leaders in one epoch, a truncation below the high watermark) is a fatal
 //! [`RaftError`]; an illegal transition of its own is a panic, in every build.
@@ -186,6 +200,13 @@ pub struct RaftEngine<L: RaftLog, S: QuorumStateStore> {
 }
 
 type Result<T, E = RaftError> = std::result::Result<T, E>;
+
+/// The epoch after `epoch`; a peer that pushed the epoch to `i32::MAX` leaves no next one.
+fn next_epoch(epoch: i32) -> Result<i32> {
+    epoch
+        .checked_add(1)
+        .ok_or_else(|| RaftError::Invariant("the epoch reached i32::MAX".into()))
+}
 
 impl<L: RaftLog, S: QuorumStateStore> RaftEngine<L, S> {
     /// Starts the engine on `log` and `store` at `now_ms`, in the role the stored election state
@@ -592,7 +613,7 @@ impl<L: RaftLog, S: QuorumStateStore> RaftEngine<L, S> {
             self.send_end_epoch(voter);
         }
         if self.now_ms >= deadline && !self.shutting_down {
-            let next = self.role.epoch() + 1;
+            let next = next_epoch(self.role.epoch())?;
             self.transition_to_unattached(next, None)?;
         }
         Ok(())
@@ -741,7 +762,7 @@ impl<L: RaftLog, S: QuorumStateStore> RaftEngine<L, S> {
             prospective.high_watermark,
         );
         let to = Role::Candidate(CandidateState {
-            epoch: epoch + 1,
+            epoch: next_epoch(epoch)?,
             election: super::election::EpochElection::new(self.voter_ids(), self.config.node_id),
             retries,
             election_deadline_ms: self.now_ms + self.random_election_timeout_ms(),
