@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use kafka_protocol::messages::{
-    ApiKey, ApiVersionsRequest, DescribeQuorumRequest, RequestKind, ResponseKind,
+    AddRaftVoterRequest, ApiKey, ApiVersionsRequest, RequestKind, ResponseKind,
 };
 use kafka_protocol::protocol::StrBytes;
 use yakt::server::client::{CallError, Peer, PeerOptions};
@@ -58,13 +58,13 @@ async fn a_peer_learns_the_served_ranges_and_pipelines_calls() {
 async fn an_api_the_peer_does_not_serve_is_refused_locally() {
     let server = start().await;
     let peer = Peer::new(server.local_addr(), PeerOptions::default());
-    let request = RequestKind::DescribeQuorum(DescribeQuorumRequest::default());
-    let error = peer.call(request, 0..=2, TIMEOUT).await.unwrap_err();
+    let request = RequestKind::AddRaftVoter(AddRaftVoterRequest::default());
+    let error = peer.call(request, 0..=0, TIMEOUT).await.unwrap_err();
     assert!(
         matches!(
             error,
             CallError::UnsupportedVersion {
-                api: ApiKey::DescribeQuorum,
+                api: ApiKey::AddRaftVoter,
                 ..
             }
         ),

@@ -123,7 +123,10 @@ async fn three_controllers_elect_replicate_and_fail_over() {
     wait_for("the new leader's high watermark", || {
         statuses(&nodes)
             .iter()
-            .all(|s| s.high_watermark.is_some_and(|hwm| hwm > appended.last_offset + 1))
+            .all(|s| {
+                s.high_watermark
+                    .is_some_and(|hwm| hwm > appended.last_offset + 1)
+            })
             .then_some(())
     })
     .await;
