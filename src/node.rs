@@ -20,9 +20,12 @@ use yakt_log::{FileSystem, LogConfig, RealFs};
 use yakt_wire::ControlRecord;
 
 use crate::config::{ControllerConfig, Endpoint};
-use crate::raft::{self, RaftConfig, RaftEngine, RaftError};
+use crate::controller::snapshots::SnapshotPolicy;
+use crate::controller::{Controller, ControllerSettings};
+use crate::raft::{self, RaftConfig, RaftEngine};
 use crate::server::client::{Peer, PeerOptions};
 use crate::server::cluster::{ClusterInfo, ControllerEndpoint};
+use crate::server::controller_driver::{self, ControllerStart};
 use crate::server::raft_driver::{RaftDriver, RaftHandle};
 use crate::server::{self, ServerHandle, ServerOptions, Services};
 use crate::storage::{DiskLog, FileQuorumStateStore};
@@ -35,6 +38,7 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 pub struct Node {
     server: ServerHandle,
     raft: RaftDriver,
+    controller_task: tokio::task::JoinHandle<anyhow::Result<()>>,
     _lock: DirLock,
 }
 
@@ -84,7 +88,32 @@ impl Node {
             .context("cannot start the raft engine")?;
         let peers = peers(config, &voter_set.voters).await?;
         let request_timeout = Duration::from_millis(config.quorum.request_timeout_ms.max(1) as u64);
-        let raft = RaftDriver::spawn(engine, peers, request_timeout);
+        let (controller, listen_from) = start_controller(
+            config,
+            &cluster_id,
+            &*fs,
+            &partition_dir,
+            voter_set.kraft_version,
+        )?;
+        let bootstrap = bootstrap_records(&*fs, dir)?;
+        let (events_tx, events) = tokio::sync::mpsc::unbounded_channel();
+        let raft = RaftDriver::spawn(
+            engine,
+            peers,
+            request_timeout,
+            Some((listen_from, events_tx)),
+        );
+        let (controller, controller_task) = controller_driver::spawn(ControllerStart {
+            controller,
+            bootstrap,
+            raft: raft.handle(),
+            events,
+            storage: (Arc::clone(&fs), partition_dir.clone()),
+            snapshot_policy: SnapshotPolicy::new(
+                config.metadata_snapshot_max_new_record_bytes,
+                config.metadata_snapshot_max_interval_ms,
+            ),
+        });
 
         let mut listeners = Vec::with_capacity(config.listeners.len());
         for endpoint in &config.listeners {
@@ -95,6 +124,7 @@ impl Node {
             socket_request_max_bytes: config.socket_request_max_bytes,
             services: Services {
                 raft: Some(raft.handle()),
+                controller: Some(controller),
                 cluster: Some(ClusterInfo {
                     cluster_id: cluster_id.clone(),
                     controllers: voter_set
@@ -120,6 +150,7 @@ impl Node {
         Ok(Node {
             server,
             raft,
+            controller_task,
             _lock: lock,
         })
     }
@@ -142,22 +173,83 @@ impl Node {
         self.raft.handle()
     }
 
-    /// Resolves when the node fails fatally (a failed fsync, a broken invariant).
-    pub async fn fatal_error(&mut self) -> RaftError {
-        match self.raft.join().await {
-            Err(error) => error,
-            Ok(()) => RaftError::Invariant("the raft event loop ended".into()),
+    /// Resolves when the node fails fatally (a failed fsync, a broken invariant, a committed
+    /// record that does not fit the image).
+    pub async fn fatal_error(&mut self) -> anyhow::Error {
+        tokio::select! {
+            raft = self.raft.join() => match raft {
+                Err(error) => error.into(),
+                Ok(()) => anyhow::anyhow!("the raft event loop ended"),
+            },
+            controller = &mut self.controller_task => match controller {
+                Ok(Err(error)) => error.context("the controller stopped"),
+                Ok(Ok(())) => anyhow::anyhow!("the controller event loop ended"),
+                Err(error) => anyhow::anyhow!("the controller event loop panicked: {error}"),
+            },
         }
     }
 
     /// Stops the node gracefully: a leader resigns first, then the listeners stop accepting
     /// and answer what they already read.
     pub async fn shutdown(self) {
+        self.controller_task.abort();
         if let Err(error) = self.raft.shutdown(SHUTDOWN_GRACE).await {
             tracing::error!(%error, "raft stopped with an error");
         }
         self.server.shutdown().await;
     }
+}
+
+/// The state machine, with the latest snapshot loaded, and the offset from which raft must
+/// hand it committed batches.
+fn start_controller(
+    config: &ControllerConfig,
+    cluster_id: &str,
+    fs: &dyn FileSystem,
+    partition_dir: &Path,
+    kraft_version: i16,
+) -> anyhow::Result<(Controller, i64)> {
+    let mut controller = Controller::new(
+        ControllerSettings::from_config(config, cluster_id),
+        rand_seed(),
+    );
+    controller.set_kraft_version(kraft_version);
+    let latest =
+        snapshot::latest_snapshot(fs, partition_dir)?.filter(|id| *id != SnapshotId::BOOTSTRAP);
+    let Some(id) = latest else {
+        return Ok((controller, 0));
+    };
+    let file = snapshot::read_snapshot(fs, partition_dir, id)?;
+    let records = file
+        .records
+        .iter()
+        .map(|value| yakt_wire::decode_frame(value).map(|(record, _)| record))
+        .collect::<Result<Vec<_>, _>>()
+        .with_context(|| format!("snapshot {}-{}", id.end_offset, id.epoch))?;
+    controller
+        .load_snapshot(records.iter(), id.end_offset - 1)
+        .with_context(|| format!("loading snapshot {}-{}", id.end_offset, id.epoch))?;
+    tracing::info!(
+        end_offset = id.end_offset,
+        epoch = id.epoch,
+        "loaded the metadata image from a snapshot"
+    );
+    Ok((controller, id.end_offset))
+}
+
+/// The metadata records of `bootstrap.checkpoint`, written on the first activation.
+fn bootstrap_records(
+    fs: &dyn FileSystem,
+    metadata_log_dir: &Path,
+) -> anyhow::Result<Vec<yakt_wire::MetadataRecord>> {
+    let Some(file) = snapshot::read_bootstrap_checkpoint(fs, metadata_log_dir)? else {
+        return Ok(Vec::new());
+    };
+    file.records
+        .iter()
+        .map(|value| yakt_wire::decode_frame(value).map(|(record, _)| record))
+        .collect::<Result<Vec<_>, _>>()
+        .context("bootstrap.checkpoint")
 }
 
 fn log_config(config: &ControllerConfig) -> LogConfig {

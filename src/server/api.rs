@@ -7,7 +7,8 @@
 use bytes::{Bytes, BytesMut};
 use kafka_protocol::messages::api_versions_response::ApiVersion;
 use kafka_protocol::messages::{
-    ApiKey, ApiVersionsRequest, ApiVersionsResponse, RequestHeader, RequestKind, ResponseHeader,
+    ApiKey, ApiVersionsRequest, ApiVersionsResponse, EnvelopeResponse, RequestHeader, RequestKind,
+    ResponseHeader,
 };
 use kafka_protocol::protocol::{Encodable, HeaderVersion, StrBytes};
 
@@ -28,6 +29,10 @@ pub enum Handler {
     Raft,
     /// DescribeCluster for `--bootstrap-controller` clients.
     DescribeCluster,
+    /// A controller RPC: answered by the metadata state machine (NOT_CONTROLLER on a standby).
+    Controller,
+    /// Envelope: a request a broker forwards, with its own header inside.
+    Envelope,
 }
 
 /// One API yakt serves: its key, the versions it accepts, and who answers it.
@@ -71,6 +76,34 @@ pub const APIS: &[ApiSpec] = &[
     api(ApiKey::DescribeQuorum, 0, 2, Handler::Raft),
     api(ApiKey::FetchSnapshot, 0, 1, Handler::Raft),
     api(ApiKey::DescribeCluster, 0, 2, Handler::DescribeCluster),
+    api(ApiKey::Envelope, 0, 0, Handler::Envelope),
+    api(ApiKey::CreateTopics, 2, 7, Handler::Controller),
+    api(ApiKey::DeleteTopics, 1, 6, Handler::Controller),
+    api(ApiKey::DescribeConfigs, 1, 4, Handler::Controller),
+    api(ApiKey::AlterConfigs, 0, 2, Handler::Controller),
+    api(ApiKey::CreatePartitions, 0, 3, Handler::Controller),
+    api(ApiKey::IncrementalAlterConfigs, 0, 1, Handler::Controller),
+    api(ApiKey::ElectLeaders, 0, 2, Handler::Controller),
+    api(
+        ApiKey::AlterPartitionReassignments,
+        0,
+        0,
+        Handler::Controller,
+    ),
+    api(
+        ApiKey::ListPartitionReassignments,
+        0,
+        0,
+        Handler::Controller,
+    ),
+    api(ApiKey::AlterPartition, 2, 3, Handler::Controller),
+    api(ApiKey::UpdateFeatures, 0, 1, Handler::Controller),
+    api(ApiKey::BrokerRegistration, 0, 4, Handler::Controller),
+    api(ApiKey::BrokerHeartbeat, 0, 1, Handler::Controller),
+    api(ApiKey::UnregisterBroker, 0, 0, Handler::Controller),
+    api(ApiKey::AllocateProducerIds, 0, 0, Handler::Controller),
+    api(ApiKey::ControllerRegistration, 0, 0, Handler::Controller),
+    api(ApiKey::AssignReplicasToDirs, 0, 0, Handler::Controller),
 ];
 
 /// The versions of an API this node speaks, for requests it sends (none if not in [`APIS`]).
@@ -89,6 +122,9 @@ pub struct Services {
     pub raft: Option<RaftHandle>,
     /// The cluster id and controllers, for DescribeCluster; `None` on a bare listener.
     pub cluster: Option<super::cluster::ClusterInfo>,
+    /// The metadata state machine; `None` on a bare listener (then controller APIs close the
+    /// connection).
+    pub controller: Option<super::controller_driver::ControllerHandle>,
 }
 
 /// The row for `api_key`, if yakt serves it.
@@ -171,7 +207,24 @@ pub async fn dispatch(
     let correlation_id = header.correlation_id;
     match (spec.handler, request) {
         (Handler::ApiVersions, RequestKind::ApiVersions(request)) => {
-            let body = handle_api_versions(&header, &request);
+            let mut body = handle_api_versions(&header, &request);
+            if let Some(controller) = &services.controller {
+                with_features(&mut body, &controller.features());
+            }
+            encode_response(correlation_id, version, &body)
+        }
+        (Handler::Controller, request) => {
+            let controller = services.controller.as_ref().ok_or_else(|| {
+                anyhow::anyhow!(
+                    "{:?} needs the controller and this listener has none",
+                    spec.key
+                )
+            })?;
+            let response = controller.call(request, version).await?;
+            encode_response_kind(correlation_id, spec.key, version, &response)
+        }
+        (Handler::Envelope, RequestKind::Envelope(envelope)) => {
+            let body = handle_envelope(services, envelope).await;
             encode_response(correlation_id, version, &body)
         }
         (Handler::DescribeCluster, RequestKind::DescribeCluster(request)) => {
@@ -206,6 +259,104 @@ pub async fn dispatch(
             std::mem::discriminant(&request)
         ),
     }
+}
+
+/// Answers an Envelope: parses the forwarded request with its own header, has the controller
+/// (or raft, for DescribeQuorum) answer it, and returns the inner response with its header.
+async fn handle_envelope(
+    services: &Services,
+    envelope: kafka_protocol::messages::EnvelopeRequest,
+) -> EnvelopeResponse {
+    let refuse = |code: i16| EnvelopeResponse::default().with_error_code(code);
+    let inner = match super::connection::parse_request(BytesMut::from(&envelope.request_data[..])) {
+        Ok(super::connection::Parsed::Request(inner)) => inner,
+        Ok(super::connection::Parsed::Reply(_)) | Err(_) => return refuse(INVALID_REQUEST),
+    };
+    let key = inner.spec.key;
+    let version = inner.header.request_api_version;
+    let correlation_id = inner.header.correlation_id;
+    let frame = match (
+        inner.spec.handler,
+        inner.body,
+        &services.controller,
+        &services.raft,
+    ) {
+        (Handler::Controller, body, Some(controller), _) => {
+            match controller.call(body, version).await {
+                Ok(response) => encode_response_kind(correlation_id, key, version, &response),
+                Err(_) => return refuse(super::controller_api::NOT_CONTROLLER),
+            }
+        }
+        (Handler::Raft, RequestKind::DescribeQuorum(body), _, Some(raft)) => {
+            match raft
+                .request(version, crate::raft::RaftRequest::DescribeQuorum(body))
+                .await
+            {
+                Ok(response) => encode_raft_response(
+                    correlation_id,
+                    version,
+                    to_raft_version(response, version),
+                ),
+                Err(_) => return refuse(super::controller_api::NOT_CONTROLLER),
+            }
+        }
+        _ => return refuse(INVALID_REQUEST),
+    };
+    match frame {
+        // The inner response goes without the frame's size prefix.
+        Ok(frame) => EnvelopeResponse::default().with_response_data(Some(frame.slice(4..))),
+        Err(_) => refuse(INVALID_REQUEST),
+    }
+}
+
+/// Adds the controller's supported and finalized features to an ApiVersions answer, as
+/// `kafka-features describe` reads them.
+fn with_features(
+    body: &mut ApiVersionsResponse,
+    report: &crate::controller::feature_updates::FeatureReport,
+) {
+    use kafka_protocol::messages::api_versions_response::{
+        FinalizedFeatureKey, SupportedFeatureKey,
+    };
+    body.supported_features = report
+        .supported
+        .iter()
+        .map(|(name, (min, max))| {
+            SupportedFeatureKey::default()
+                .with_name(StrBytes::from_string(name.clone()))
+                .with_min_version(*min)
+                .with_max_version(*max)
+        })
+        .collect();
+    body.finalized_features = report
+        .finalized
+        .iter()
+        .map(|(name, level)| {
+            FinalizedFeatureKey::default()
+                .with_name(StrBytes::from_string(name.clone()))
+                .with_min_version_level(*level)
+                .with_max_version_level(*level)
+        })
+        .collect();
+    body.finalized_features_epoch = report.epoch;
+}
+
+/// Encodes a complete response frame for a response of any API.
+pub fn encode_response_kind(
+    correlation_id: i32,
+    key: ApiKey,
+    version: i16,
+    body: &kafka_protocol::messages::ResponseKind,
+) -> anyhow::Result<Bytes> {
+    let header_version = key.response_header_version(version);
+    let header = ResponseHeader::default().with_correlation_id(correlation_id);
+    let mut out = BytesMut::with_capacity(64);
+    out.extend_from_slice(&[0; 4]);
+    header.encode(&mut out, header_version)?;
+    body.encode(&mut out, version)?;
+    let size = (out.len() - 4) as i32;
+    out[..4].copy_from_slice(&size.to_be_bytes());
+    Ok(out.freeze())
 }
 
 /// Brings a raft request sent at an older version to the shape the engine reads (the newest).

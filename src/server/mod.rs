@@ -11,6 +11,8 @@ pub use api::Services;
 pub mod client;
 pub mod cluster;
 pub mod connection;
+pub mod controller_api;
+pub mod controller_driver;
 pub mod frame;
 pub mod raft_driver;
 

@@ -22,6 +22,9 @@ use crate::raft::{
     RaftResponse, RequestId, RoleKind,
 };
 
+/// The most bytes read from the log per step when handing committed batches up.
+const DELIVERY_BYTES: usize = 8 * 1024 * 1024;
+
 /// Requests the event loop may have queued before callers wait.
 const INBOX_CAPACITY: usize = 1024;
 
@@ -36,6 +39,41 @@ pub struct RaftStatus {
     pub leader_id: Option<NodeId>,
     /// The high watermark, once known.
     pub high_watermark: Option<i64>,
+    /// One past the last record in the local log.
+    pub log_end_offset: i64,
+}
+
+/// What the state machine above raft learns, in log order (Kafka's `RaftClient.Listener`).
+#[derive(Debug, Clone)]
+pub enum RaftEvent {
+    /// A whole committed batch (below the high watermark), data or control.
+    Committed {
+        /// The batch bytes.
+        batch: Bytes,
+        /// Its base offset.
+        base_offset: i64,
+        /// Its last offset.
+        last_offset: i64,
+        /// The leader epoch it was written in.
+        epoch: i32,
+    },
+    /// The log now starts at a snapshot fetched from the leader: the state machine must load
+    /// it (its end offset and epoch).
+    SnapshotLoaded {
+        /// One past the last offset it contains.
+        end_offset: i64,
+        /// The epoch of that offset.
+        epoch: i32,
+    },
+    /// The leadership changed.
+    LeaderChange {
+        /// The epoch.
+        epoch: i32,
+        /// The leader, if known.
+        leader_id: Option<NodeId>,
+        /// Whether this node is the leader.
+        is_leader: bool,
+    },
 }
 
 /// The event loop stopped: the node is shutting down or failed.
@@ -138,6 +176,7 @@ impl RaftDriver {
         engine: RaftEngine<L, S>,
         peers: BTreeMap<NodeId, Peer>,
         request_timeout: Duration,
+        listener: Option<(i64, mpsc::UnboundedSender<RaftEvent>)>,
     ) -> RaftDriver
     where
         L: RaftLog + Send + 'static,
@@ -153,6 +192,7 @@ impl RaftDriver {
             pending: HashMap::new(),
             next_request_id: 0,
             status: status_tx,
+            listener,
         };
         let task = tokio::spawn(event_loop.run(messages));
         RaftDriver {
@@ -210,6 +250,7 @@ fn status_of<L: RaftLog, S: QuorumStateStore>(engine: &RaftEngine<L, S>) -> Raft
         epoch: engine.epoch(),
         leader_id: engine.leader_id(),
         high_watermark: engine.high_watermark(),
+        log_end_offset: engine.log().log_end_offset(),
     }
 }
 
@@ -223,6 +264,8 @@ struct EventLoop<L: RaftLog, S: QuorumStateStore> {
     pending: HashMap<RequestId, oneshot::Sender<RaftResponse>>,
     next_request_id: u64,
     status: watch::Sender<RaftStatus>,
+    /// Where committed batches go, and the next offset to deliver there.
+    listener: Option<(i64, mpsc::UnboundedSender<RaftEvent>)>,
 }
 
 impl<L: RaftLog, S: QuorumStateStore> EventLoop<L, S> {
@@ -333,13 +376,20 @@ impl<L: RaftLog, S: QuorumStateStore> EventLoop<L, S> {
                         self.engine.log_mut().flush().map_err(RaftError::from)?;
                         self.engine.step(now_ms(), Event::FlushCompleted)?;
                     }
-                    Output::HighWatermark { offset } => tracing::trace!(offset, "high watermark"),
+                    Output::HighWatermark { offset } => self.deliver_committed(offset)?,
                     Output::RoleChanged {
                         role,
                         epoch,
                         leader_id,
                     } => {
                         tracing::info!(?role, epoch, ?leader_id, "raft role changed");
+                        if let Some((_, listener)) = &self.listener {
+                            let _ = listener.send(RaftEvent::LeaderChange {
+                                epoch,
+                                leader_id,
+                                is_leader: role == RoleKind::Leader,
+                            });
+                        }
                     }
                 }
             }
@@ -350,6 +400,52 @@ impl<L: RaftLog, S: QuorumStateStore> EventLoop<L, S> {
             *current = status;
             changed
         });
+        Ok(())
+    }
+
+    /// Hands every whole batch below `high_watermark` not yet delivered to the listener.
+    fn deliver_committed(&mut self, high_watermark: i64) -> Result<(), RaftError> {
+        let Some((next, listener)) = &mut self.listener else {
+            return Ok(());
+        };
+        let log = self.engine.log();
+        if *next < log.log_start_offset() {
+            // The log restarted at a snapshot fetched from the leader.
+            if let Some(snapshot) = log.latest_snapshot_id() {
+                let _ = listener.send(RaftEvent::SnapshotLoaded {
+                    end_offset: snapshot.offset,
+                    epoch: snapshot.epoch,
+                });
+                *next = snapshot.offset;
+            }
+        }
+        while *next < high_watermark {
+            let bytes = log.read(*next, DELIVERY_BYTES).map_err(RaftError::from)?;
+            let mut rest = bytes.clone();
+            let mut delivered_any = false;
+            while rest.len() >= yakt_wire::batch::BATCH_HEADER_LEN {
+                let header = yakt_wire::BatchHeader::parse(&rest)
+                    .map_err(|e| RaftError::Invariant(format!("committed batch at {next}: {e}")))?;
+                let size = header.size_in_bytes();
+                if size > rest.len() || header.last_offset() >= high_watermark {
+                    break;
+                }
+                let batch = rest.split_to(size);
+                if header.last_offset() >= *next {
+                    let _ = listener.send(RaftEvent::Committed {
+                        batch,
+                        base_offset: header.base_offset,
+                        last_offset: header.last_offset(),
+                        epoch: header.partition_leader_epoch,
+                    });
+                }
+                *next = header.next_offset();
+                delivered_any = true;
+            }
+            if !delivered_any {
+                break;
+            }
+        }
         Ok(())
     }
 

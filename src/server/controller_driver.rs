@@ -1,0 +1,413 @@
+//! The event loop of the metadata state machine (Kafka's `QuorumController` thread): it replays
+//! committed batches from raft into the [`Controller`], becomes active when this node leads and
+//! its own epoch's first batch commits, and answers controller RPCs: compute records and a
+//! response, append the records through raft, and send the response once they are committed.
+//!
+//! Owns the ordering rules between the state machine and raft: a standby answers
+//! NOT_CONTROLLER; records are added to the working image as soon as raft gave them offsets and
+//! to the committed image only when they commit; losing leadership drops what was not
+//! committed and fails the requests still waiting. A replay error is fatal to the node.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use bytes::Bytes;
+use kafka_protocol::messages::{RequestKind, ResponseKind};
+use tokio::sync::{mpsc, oneshot, watch};
+use yakt_log::FileSystem;
+use yakt_wire::{encode_frame, records_of, BatchView, MetadataRecord};
+
+use super::controller_api::{self, Computed};
+use super::raft_driver::{RaftEvent, RaftHandle};
+use crate::controller::activation::NoOpTimer;
+use crate::controller::feature_updates::FeatureReport;
+use crate::controller::snapshots::{snapshot_of, SnapshotPolicy};
+use crate::controller::{Controller, ControllerResult};
+
+/// How often the active controller checks its timers (idle NoOpRecords, broker sessions).
+const TICK: Duration = Duration::from_millis(100);
+
+/// A controller request and where its answer goes.
+struct Call {
+    request: RequestKind,
+    version: i16,
+    reply: oneshot::Sender<ResponseKind>,
+}
+
+/// A handle to the controller event loop.
+#[derive(Clone, Debug)]
+pub struct ControllerHandle {
+    inbox: mpsc::Sender<Call>,
+    features: watch::Receiver<FeatureReport>,
+}
+
+impl ControllerHandle {
+    /// Handles a controller request (a standby answers NOT_CONTROLLER).
+    pub async fn call(&self, request: RequestKind, version: i16) -> anyhow::Result<ResponseKind> {
+        let (reply, answer) = oneshot::channel();
+        self.inbox
+            .send(Call {
+                request,
+                version,
+                reply,
+            })
+            .await
+            .map_err(|_| anyhow::anyhow!("the controller has stopped"))?;
+        answer
+            .await
+            .map_err(|_| anyhow::anyhow!("the controller stopped before answering"))
+    }
+
+    /// What ApiVersions reports about features.
+    pub fn features(&self) -> FeatureReport {
+        self.features.borrow().clone()
+    }
+}
+
+/// Where the controller is in its life.
+#[derive(Debug, PartialEq, Eq)]
+enum State {
+    /// Replays what commits; refuses requests.
+    Standby,
+    /// Raft elected this node in `epoch`; waiting for that epoch's first batch to commit.
+    Claiming { epoch: i32 },
+    /// The active controller of `epoch`.
+    Active { epoch: i32 },
+}
+
+/// A response waiting for its records to commit.
+struct Waiting {
+    last_offset: i64,
+    reply: oneshot::Sender<ResponseKind>,
+    response: ResponseKind,
+}
+
+/// What the controller loop needs at start-up.
+pub struct ControllerStart {
+    /// The state machine, with any snapshot already loaded.
+    pub controller: Controller,
+    /// The metadata records of `bootstrap.checkpoint`, written on first activation.
+    pub bootstrap: Vec<MetadataRecord>,
+    /// The raft event loop.
+    pub raft: RaftHandle,
+    /// Committed batches and leader changes from raft.
+    pub events: mpsc::UnboundedReceiver<RaftEvent>,
+    /// The file system and partition directory (to load snapshots raft fetched, and to write
+    /// snapshots of the image).
+    pub storage: (Arc<dyn FileSystem>, PathBuf),
+    /// When to snapshot (Kafka's `metadata.log.max.record.bytes.between.snapshots` and
+    /// `metadata.log.max.snapshot.interval.ms`).
+    pub snapshot_policy: SnapshotPolicy,
+}
+
+/// Starts the controller loop; it ends with an error only when the node must stop.
+pub fn spawn(
+    start: ControllerStart,
+) -> (
+    ControllerHandle,
+    tokio::task::JoinHandle<anyhow::Result<()>>,
+) {
+    let (inbox, calls) = mpsc::channel(1024);
+    let (features_tx, features) = watch::channel(start.controller.feature_report());
+    let event_loop = ControllerLoop {
+        controller: start.controller,
+        bootstrap: start.bootstrap,
+        raft: start.raft,
+        storage: start.storage,
+        snapshot_policy: start.snapshot_policy,
+        state: State::Standby,
+        waiting: Vec::new(),
+        noop: None,
+        features: features_tx,
+        last_snapshot_end: -1,
+    };
+    let task = tokio::spawn(event_loop.run(start.events, calls));
+    (ControllerHandle { inbox, features }, task)
+}
+
+struct ControllerLoop {
+    controller: Controller,
+    bootstrap: Vec<MetadataRecord>,
+    raft: RaftHandle,
+    storage: (Arc<dyn FileSystem>, PathBuf),
+    snapshot_policy: SnapshotPolicy,
+    state: State,
+    waiting: Vec<Waiting>,
+    noop: Option<NoOpTimer>,
+    features: watch::Sender<FeatureReport>,
+    last_snapshot_end: i64,
+}
+
+fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}
+
+impl ControllerLoop {
+    async fn run(
+        mut self,
+        mut events: mpsc::UnboundedReceiver<RaftEvent>,
+        mut calls: mpsc::Receiver<Call>,
+    ) -> anyhow::Result<()> {
+        let mut tick = tokio::time::interval(TICK);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                biased;
+                event = events.recv() => match event {
+                    Some(event) => self.on_raft_event(event).await?,
+                    None => return Ok(()),
+                },
+                call = calls.recv() => match call {
+                    Some(call) => self.on_call(call).await?,
+                    None => return Ok(()),
+                },
+                _ = tick.tick() => self.on_tick().await?,
+            }
+        }
+    }
+
+    async fn on_raft_event(&mut self, event: RaftEvent) -> anyhow::Result<()> {
+        match event {
+            RaftEvent::Committed {
+                batch,
+                last_offset,
+                epoch,
+                ..
+            } => {
+                self.replay_batch(&batch)?;
+                self.snapshot_policy.on_commit(batch.len() as i64, now_ms());
+                self.complete_waiting(last_offset);
+                if self.state == (State::Claiming { epoch }) {
+                    self.activate(epoch).await?;
+                }
+                self.maybe_snapshot(epoch)?;
+                self.publish_features();
+            }
+            RaftEvent::SnapshotLoaded { end_offset, epoch } => {
+                self.load_snapshot(end_offset, epoch)?
+            }
+            RaftEvent::LeaderChange {
+                epoch, is_leader, ..
+            } => {
+                if matches!(self.state, State::Active { .. } | State::Claiming { .. }) {
+                    self.renounce();
+                }
+                if is_leader {
+                    self.state = State::Claiming { epoch };
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn replay_batch(&mut self, batch: &Bytes) -> anyhow::Result<()> {
+        let view = BatchView::parse(batch)?;
+        for record in records_of(&view) {
+            let (offset, record) = record?;
+            self.controller.replay_log_record(&record, offset)?;
+        }
+        Ok(())
+    }
+
+    /// Sends the responses whose records are now committed.
+    fn complete_waiting(&mut self, committed_offset: i64) {
+        let (done, rest): (Vec<_>, Vec<_>) = std::mem::take(&mut self.waiting)
+            .into_iter()
+            .partition(|w| w.last_offset <= committed_offset);
+        self.waiting = rest;
+        for waiting in done {
+            let _ = waiting.reply.send(waiting.response);
+        }
+    }
+
+    async fn activate(&mut self, epoch: i32) -> anyhow::Result<()> {
+        let now = now_ms();
+        self.controller.activate(now);
+        self.state = State::Active { epoch };
+        self.noop = Some(NoOpTimer::new(
+            self.controller.settings().metadata_max_idle_interval_ms,
+            now,
+        ));
+        tracing::info!(epoch, "became the active controller");
+        let activation = self
+            .controller
+            .activation_records(&self.bootstrap)
+            .map_err(|e| anyhow::anyhow!("cannot activate: {e}"))?;
+        self.append(activation, |_, _| {}).await?;
+        Ok(())
+    }
+
+    fn renounce(&mut self) {
+        tracing::info!("no longer the active controller");
+        self.controller.renounce();
+        self.state = State::Standby;
+        self.noop = None;
+        for waiting in std::mem::take(&mut self.waiting) {
+            let _ = waiting.reply.send(waiting.response);
+        }
+    }
+
+    async fn on_call(&mut self, call: Call) -> anyhow::Result<()> {
+        if !matches!(self.state, State::Active { .. }) {
+            let _ = call
+                .reply
+                .send(controller_api::not_controller(&call.request, call.version));
+            return Ok(());
+        }
+        let next_offset = self.raft.status().log_end_offset;
+        let computed = controller_api::compute(
+            &mut self.controller,
+            call.request,
+            call.version,
+            next_offset,
+            now_ms(),
+        );
+        let Computed {
+            result,
+            after_append,
+            refusal,
+        } = computed;
+        if result.records.is_empty() {
+            let _ = call.reply.send(result.response);
+            return Ok(());
+        }
+        let ControllerResult {
+            records,
+            response,
+            atomic,
+        } = result;
+        match self.append_records(&records, atomic).await? {
+            Some((first, last)) => {
+                if let Some(after) = after_append {
+                    after(&mut self.controller, last + 1);
+                }
+                let _ = first;
+                self.waiting.push(Waiting {
+                    last_offset: last,
+                    reply: call.reply,
+                    response,
+                });
+            }
+            None => {
+                let _ = call.reply.send(refusal);
+            }
+        }
+        Ok(())
+    }
+
+    /// Appends `result`'s records; `after` runs with the batch's end offset.
+    async fn append<R>(
+        &mut self,
+        result: ControllerResult<R>,
+        after: impl FnOnce(&mut Controller, i64),
+    ) -> anyhow::Result<Option<(i64, i64)>> {
+        if result.records.is_empty() {
+            return Ok(None);
+        }
+        let appended = self.append_records(&result.records, result.atomic).await?;
+        if let Some((_, last)) = appended {
+            after(&mut self.controller, last + 1);
+        }
+        Ok(appended)
+    }
+
+    /// Appends records as one batch and adds them to the working image. `None` when raft
+    /// refused (no longer leader): the controller renounces.
+    async fn append_records(
+        &mut self,
+        records: &[(MetadataRecord, i16)],
+        _atomic: bool,
+    ) -> anyhow::Result<Option<(i64, i64)>> {
+        let frames = records
+            .iter()
+            .map(|(record, version)| encode_frame(record, *version))
+            .collect::<Result<Vec<_>, _>>()?;
+        match self.raft.append(frames).await? {
+            Ok(appended) => {
+                self.controller
+                    .apply_appended(records, appended.first_offset)?;
+                Ok(Some((appended.first_offset, appended.last_offset)))
+            }
+            Err(crate::raft::engine::AppendError::Fatal(error)) => Err(error.into()),
+            Err(error) => {
+                tracing::info!(%error, "append refused; renouncing");
+                self.renounce();
+                Ok(None)
+            }
+        }
+    }
+
+    async fn on_tick(&mut self) -> anyhow::Result<()> {
+        if !matches!(self.state, State::Active { .. }) {
+            return Ok(());
+        }
+        let now = now_ms();
+        while let Some(fence) = self.controller.fence_stale_broker(now) {
+            if self.append(fence, |_, _| {}).await?.is_none() {
+                return Ok(());
+            }
+        }
+        if let Some(noop) = self.noop.as_mut().and_then(|timer| timer.poll(now)) {
+            self.append(noop, |_, _| {}).await?;
+        }
+        Ok(())
+    }
+
+    fn load_snapshot(&mut self, end_offset: i64, epoch: i32) -> anyhow::Result<()> {
+        let (fs, dir) = &self.storage;
+        let id = yakt_log::snapshot::SnapshotId { end_offset, epoch };
+        let snapshot = yakt_log::snapshot::read_snapshot(&**fs, dir, id)?;
+        let records = snapshot
+            .records
+            .iter()
+            .map(|value| yakt_wire::decode_frame(value).map(|(record, _)| record))
+            .collect::<Result<Vec<_>, _>>()?;
+        self.controller
+            .load_snapshot(records.iter(), end_offset - 1)?;
+        tracing::info!(
+            end_offset,
+            epoch,
+            "loaded a snapshot fetched from the leader"
+        );
+        Ok(())
+    }
+
+    /// Writes a snapshot of the committed image when the policy says it is due.
+    fn maybe_snapshot(&mut self, epoch: i32) -> anyhow::Result<()> {
+        let now = now_ms();
+        if !self.snapshot_policy.due(now) {
+            return Ok(());
+        }
+        let Some(content) = snapshot_of(self.controller.committed())? else {
+            return Ok(());
+        };
+        if content.end_offset <= self.last_snapshot_end {
+            return Ok(());
+        }
+        let (fs, dir) = &self.storage;
+        let id = yakt_log::snapshot::SnapshotId {
+            end_offset: content.end_offset,
+            epoch,
+        };
+        let mut writer =
+            yakt_log::snapshot::SnapshotWriter::create(Arc::clone(fs), dir, id, now, now, &[])?;
+        writer.append_records(&content.frames)?;
+        writer.freeze()?;
+        self.snapshot_policy.taken();
+        self.last_snapshot_end = content.end_offset;
+        tracing::info!(end_offset = content.end_offset, epoch, "wrote a snapshot");
+        Ok(())
+    }
+
+    fn publish_features(&mut self) {
+        let report = self.controller.feature_report();
+        self.features.send_if_modified(|current| {
+            let changed = *current != report;
+            *current = report;
+            changed
+        });
+    }
+}
