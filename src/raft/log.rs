@@ -114,6 +114,10 @@ pub trait RaftLog {
     /// Freezes the fetched snapshot `id` and restarts the log at it: afterwards the log start and
     /// end offsets are `id.offset` and the last fetched epoch is `id.epoch`.
     fn complete_snapshot(&mut self, id: OffsetAndEpoch) -> Result<(), LogError>;
+
+    /// The state machine froze a snapshot `id` of committed records beside the log (so the
+    /// leader can serve it with FetchSnapshot). A log that keeps its own snapshot list adds it.
+    fn snapshot_created(&mut self, _id: OffsetAndEpoch) {}
 }
 
 /// The snapshot written by `kafka-storage format` for a dynamic quorum; never served to fetchers

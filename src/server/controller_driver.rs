@@ -183,7 +183,7 @@ impl ControllerLoop {
                 if self.state == (State::Claiming { epoch }) {
                     self.activate(epoch).await?;
                 }
-                self.maybe_snapshot(epoch)?;
+                self.maybe_snapshot(epoch).await?;
                 self.publish_features();
             }
             RaftEvent::SnapshotLoaded { end_offset, epoch } => {
@@ -376,7 +376,7 @@ impl ControllerLoop {
     }
 
     /// Writes a snapshot of the committed image when the policy says it is due.
-    fn maybe_snapshot(&mut self, epoch: i32) -> anyhow::Result<()> {
+    async fn maybe_snapshot(&mut self, epoch: i32) -> anyhow::Result<()> {
         let now = now_ms();
         if !self.snapshot_policy.due(now) {
             return Ok(());
@@ -398,6 +398,9 @@ impl ControllerLoop {
         writer.freeze()?;
         self.snapshot_policy.taken();
         self.last_snapshot_end = content.end_offset;
+        self.raft
+            .snapshot_created(crate::raft::OffsetAndEpoch::new(content.end_offset, epoch))
+            .await?;
         tracing::info!(end_offset = content.end_offset, epoch, "wrote a snapshot");
         Ok(())
     }

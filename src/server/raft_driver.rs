@@ -103,6 +103,9 @@ enum Message {
     Shutdown {
         done: oneshot::Sender<()>,
     },
+    SnapshotCreated {
+        id: crate::raft::OffsetAndEpoch,
+    },
 }
 
 /// A handle to a node's raft event loop. Cheap to clone.
@@ -150,6 +153,14 @@ impl RaftHandle {
             .await
             .map_err(|_| DriverStopped)?;
         answer.await.map_err(|_| DriverStopped)
+    }
+
+    /// Tells the log that the state machine froze snapshot `id` beside it.
+    pub async fn snapshot_created(&self, id: crate::raft::OffsetAndEpoch) -> Result<(), DriverStopped> {
+        self.inbox
+            .send(Message::SnapshotCreated { id })
+            .await
+            .map_err(|_| DriverStopped)
     }
 
     /// The latest status.
@@ -344,6 +355,10 @@ impl<L: RaftLog, S: QuorumStateStore> EventLoop<L, S> {
                     return Err(error);
                 }
                 let _ = reply.send(result);
+                Ok(())
+            }
+            Message::SnapshotCreated { id } => {
+                self.engine.log_mut().snapshot_created(id);
                 Ok(())
             }
             Message::Shutdown { .. } => unreachable!("handled by the loop"),

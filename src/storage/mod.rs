@@ -79,6 +79,50 @@ impl DiskLog {
         &self.log
     }
 
+    /// Writes `bytes` (framed batches, as the state machine produced them) as the frozen
+    /// snapshot `id`, which must lie within the log.
+    pub fn create_snapshot(&mut self, id: OffsetAndEpoch, bytes: &[u8]) -> Result<(), LogError> {
+        let (start, end) = (self.log.log_start_offset(), self.log.log_end_offset());
+        let sid = to_id(id);
+        if !(start..=end).contains(&id.offset)
+            || self.snapshots.contains(&sid)
+            || matches!(&self.incoming, Some((current, _, _)) if *current == sid)
+        {
+            return Err(LogError::Snapshot(format!(
+                "cannot create snapshot {id} in the log [{start}, {end}]"
+            )));
+        }
+        let mut writer =
+            SnapshotWriter::create_raw(Arc::clone(&self.fs), &self.dir, sid).map_err(storage)?;
+        writer.append_raw(bytes).map_err(storage)?;
+        writer.freeze().map_err(storage)?;
+        self.snapshots.push(sid);
+        self.snapshots.sort();
+        Ok(())
+    }
+
+    /// Kafka's `deleteBeforeSnapshot`: deletes the segments wholly below the latest snapshot
+    /// (as far as retention allows, judged at `now_ms`), then the snapshots behind the new log
+    /// start. True when a segment was deleted. Only a flushed snapshot end counts.
+    pub fn delete_before_latest_snapshot(&mut self, now_ms: i64) -> Result<bool, LogError> {
+        let Some(latest) = self.latest() else {
+            return Ok(false);
+        };
+        if latest.end_offset > self.log.flushed_offset() {
+            return Ok(false);
+        }
+        let bytes = self.snapshot_size(from_id(latest)).unwrap_or(0);
+        let deleted = self
+            .log
+            .delete_segments_below_snapshot(latest.end_offset, bytes, now_ms)
+            .map_err(storage)?;
+        let gone =
+            snapshot::delete_snapshots_below(&*self.fs, &self.dir, self.log.log_start_offset())
+                .map_err(storage)?;
+        self.snapshots.retain(|id| !gone.contains(id));
+        Ok(deleted > 0)
+    }
+
     fn latest(&self) -> Option<SnapshotId> {
         self.snapshots.last().copied()
     }
