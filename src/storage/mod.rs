@@ -294,6 +294,14 @@ impl RaftLog for DiskLog {
             .truncate_fully_and_start_at(id.end_offset)
             .map_err(storage)
     }
+
+    fn snapshot_created(&mut self, id: OffsetAndEpoch) {
+        let id = to_id(id);
+        if !self.snapshots.contains(&id) {
+            self.snapshots.push(id);
+            self.snapshots.sort();
+        }
+    }
 }
 
 /// Records from a peer that do not fit the log are that request's problem; anything else is
