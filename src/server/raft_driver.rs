@@ -354,6 +354,8 @@ impl<L: RaftLog, S: QuorumStateStore> EventLoop<L, S> {
                     let _ = reply.send(result);
                     return Err(error);
                 }
+                // The appender reads the log end offset next: publish it first.
+                self.publish_status();
                 let _ = reply.send(result);
                 Ok(())
             }
@@ -409,13 +411,17 @@ impl<L: RaftLog, S: QuorumStateStore> EventLoop<L, S> {
                 }
             }
         }
+        self.publish_status();
+        Ok(())
+    }
+
+    fn publish_status(&self) {
         let status = status_of(&self.engine);
         self.status.send_if_modified(|current| {
             let changed = *current != status;
             *current = status;
             changed
         });
-        Ok(())
     }
 
     /// Hands every whole batch below `high_watermark` not yet delivered to the listener.
