@@ -14,6 +14,8 @@
 //! - [`topics`]: CreateTopics, DeleteTopics, CreatePartitions, AlterPartition,
 //!   ElectLeaders, reassignments, AssignReplicasToDirs; names and replica placement.
 //! - [`configs`]: IncrementalAlterConfigs, AlterConfigs, DescribeConfigs.
+//! - [`acls`]: CreateAcls, DeleteAcls, DescribeAcls.
+//! - [`quotas`]: client quotas (AlterClientQuotas).
 //! - [`feature_updates`], [`producer_ids`]: UpdateFeatures and ApiVersions' features;
 //!   AllocateProducerIds.
 //! - [`activation`]: bootstrap records on an empty log, aborting a half-written
@@ -27,6 +29,7 @@
 //! (style item 4); only [`replay::Replayer::replay`] changes it, once the records are
 //! committed.
 
+pub mod acls;
 pub mod activation;
 pub mod brokers;
 pub mod configs;
@@ -38,6 +41,7 @@ pub mod image;
 pub mod machine;
 pub mod partition_change;
 pub mod producer_ids;
+pub mod quotas;
 pub mod replay;
 pub mod result;
 pub mod rng;
