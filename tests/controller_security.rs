@@ -1,19 +1,28 @@
-//! ACLs and client quotas against Kafka's rules: CreateAcls, DeleteAcls, DescribeAcls and
-//! AlterClientQuotas. Where Kafka wrote the same change into a fixture log (the
+//! ACLs, client quotas and SCRAM credentials against Kafka's rules: CreateAcls, DeleteAcls,
+//! DescribeAcls, AlterClientQuotas and AlterUserScramCredentials. Where Kafka wrote the same change into a fixture log (the
 //! `kafka-acls` and `kafka-configs` calls of `scripts/capture-kafka-fixtures`), the records
 //! must match; what a handler computes must replay, and asking again must change nothing.
 
 mod controller_support;
 
 use controller_support::*;
+use hmac::{Hmac, Mac};
 use kafka_protocol::messages::alter_client_quotas_request::{EntityData, EntryData, OpData};
+use kafka_protocol::messages::alter_user_scram_credentials_request::{
+    ScramCredentialDeletion, ScramCredentialUpsertion,
+};
 use kafka_protocol::messages::create_acls_request::AclCreation;
 use kafka_protocol::messages::delete_acls_request::DeleteAclsFilter;
 use kafka_protocol::messages::{
-    AlterClientQuotasRequest, CreateAclsRequest, DeleteAclsRequest, DescribeAclsRequest,
+    AlterClientQuotasRequest, AlterUserScramCredentialsRequest, CreateAclsRequest,
+    DeleteAclsRequest, DescribeAclsRequest,
 };
 use kafka_protocol::protocol::StrBytes;
-use yakt_wire::{AccessControlEntryRecord, ClientQuotaRecord, MetadataRecord};
+use kafka_protocol::ResponseError;
+use sha2::{Sha256, Sha512};
+use yakt_wire::{
+    AccessControlEntryRecord, ClientQuotaRecord, MetadataRecord, UserScramCredentialRecord,
+};
 
 const TOPIC: i8 = 2;
 const GROUP: i8 = 3;
@@ -598,4 +607,208 @@ fn alter_client_quotas_validate_only_and_duplicates() {
     assert_eq!(result.response.entries.len(), 1);
     assert_eq!(result.response.entries[0].error_code, INVALID_REQUEST);
     assert_eq!(result.records.len(), 1);
+}
+
+const SHA_256: i8 = 1;
+const SHA_512: i8 = 2;
+
+/// RFC 5802's `Hi(password, salt, iterations)` (PBKDF2 with one block), as a client computes
+/// the salted password it sends.
+fn salted_password<M: Mac + hmac::digest::KeyInit + Clone>(
+    password: &str,
+    salt: &[u8],
+    iterations: i32,
+) -> Vec<u8> {
+    let mac = <M as hmac::digest::KeyInit>::new_from_slice(password.as_bytes()).unwrap();
+    let mut block = mac.clone();
+    block.update(salt);
+    block.update(&1u32.to_be_bytes());
+    let mut u = block.finalize().into_bytes().to_vec();
+    let mut out = u.clone();
+    for _ in 1..iterations {
+        let mut next = mac.clone();
+        next.update(&u);
+        u = next.finalize().into_bytes().to_vec();
+        out.iter_mut().zip(&u).for_each(|(o, b)| *o ^= b);
+    }
+    out
+}
+
+fn upsert(name: &str, mechanism: i8, iterations: i32, salted: &[u8]) -> ScramCredentialUpsertion {
+    ScramCredentialUpsertion::default()
+        .with_name(s(name))
+        .with_mechanism(mechanism)
+        .with_iterations(iterations)
+        .with_salt(bytes::Bytes::from_static(b"salt-bytes"))
+        .with_salted_password(bytes::Bytes::copy_from_slice(salted))
+}
+
+fn delete(name: &str, mechanism: i8) -> ScramCredentialDeletion {
+    ScramCredentialDeletion::default()
+        .with_name(s(name))
+        .with_mechanism(mechanism)
+}
+
+fn scram(
+    deletions: Vec<ScramCredentialDeletion>,
+    upsertions: Vec<ScramCredentialUpsertion>,
+) -> AlterUserScramCredentialsRequest {
+    AlterUserScramCredentialsRequest::default()
+        .with_deletions(deletions)
+        .with_upsertions(upsertions)
+}
+
+/// Each user's error code in a response.
+fn scram_codes(
+    response: &kafka_protocol::messages::AlterUserScramCredentialsResponse,
+) -> Vec<(String, i16)> {
+    response
+        .results
+        .iter()
+        .map(|r| (r.user.to_string(), r.error_code))
+        .collect()
+}
+
+#[test]
+fn scram_records_match_kafkas() {
+    // kafka-configs --add-config 'SCRAM-SHA-256=[iterations=8192,password=alice-secret]'
+    // (offset 111) and 'SCRAM-SHA-512=[password=bob-secret]' (offset 118), as Kafka 4.3.1
+    // wrote them: the tool salted the password, the controller kept only the keys.
+    let version = "4.3.1";
+    for (offset, password) in [(111, "alice-secret"), (118, "bob-secret")] {
+        let h = fixture_controller(version, offset);
+        let kafkas = match fixture_records(version, offset, offset + 1).pop().unwrap() {
+            MetadataRecord::UserScramCredential(r) => r,
+            other => panic!("{other:?}"),
+        };
+        let salted = match kafkas.mechanism {
+            SHA_256 => salted_password::<Hmac<Sha256>>(password, &kafkas.salt, kafkas.iterations),
+            _ => salted_password::<Hmac<Sha512>>(password, &kafkas.salt, kafkas.iterations),
+        };
+        let upsertion = upsert(&kafkas.name, kafkas.mechanism, kafkas.iterations, &salted)
+            .with_salt(kafkas.salt.clone());
+        let result = h
+            .controller
+            .alter_user_scram_credentials(&scram(vec![], vec![upsertion]));
+        assert_eq!(scram_codes(&result.response), [(kafkas.name.clone(), 0)]);
+        let ours: Vec<MetadataRecord> = result.records.iter().map(|(r, _)| r.clone()).collect();
+        assert_eq!(ours, [MetadataRecord::from(kafkas)], "offset {offset}");
+    }
+}
+
+#[test]
+fn scram_errors_are_kafkas() {
+    let key = [7u8; 32];
+    let cases: Vec<(ScramCredentialUpsertion, ResponseError)> = vec![
+        (
+            upsert("", SHA_256, 4096, &key),
+            ResponseError::UnacceptableCredential,
+        ),
+        (
+            upsert("u", 0, 4096, &key),
+            ResponseError::UnsupportedSaslMechanism,
+        ),
+        (
+            upsert("u", 3, 4096, &key),
+            ResponseError::UnsupportedSaslMechanism,
+        ),
+        (
+            upsert("u", SHA_256, 4095, &key),
+            ResponseError::UnacceptableCredential,
+        ),
+        (
+            upsert("u", SHA_512, 16385, &key),
+            ResponseError::UnacceptableCredential,
+        ),
+        (
+            upsert("u", SHA_256, 4096, &[]),
+            ResponseError::UnknownServerError,
+        ),
+    ];
+    let h = Harness::new(25, false);
+    for (upsertion, error) in cases {
+        let name = upsertion.name.to_string();
+        let result = h
+            .controller
+            .alter_user_scram_credentials(&scram(vec![], vec![upsertion]));
+        assert_eq!(
+            scram_codes(&result.response),
+            [(name, error.code())],
+            "{error:?}"
+        );
+        assert!(result.records.is_empty());
+    }
+    for iterations in [4096, 16384] {
+        let ok = upsert("u", SHA_512, iterations, &key);
+        let result = h
+            .controller
+            .alter_user_scram_credentials(&scram(vec![], vec![ok]));
+        assert_eq!(scram_codes(&result.response), [("u".to_owned(), 0)]);
+        assert_eq!(result.records.len(), 1);
+    }
+
+    let old = Harness::new(10, false);
+    let result = old
+        .controller
+        .alter_user_scram_credentials(&scram(vec![], vec![upsert("u", SHA_256, 4096, &key)]));
+    let code = ResponseError::UnsupportedVersion.code();
+    assert_eq!(scram_codes(&result.response), [("u".to_owned(), code)]);
+}
+
+#[test]
+fn scram_credentials_replay_and_repeats_are_refused() {
+    let mut h = Harness::new(25, false);
+    let key = [9u8; 64];
+    let result = h.controller.alter_user_scram_credentials(&scram(
+        vec![],
+        vec![
+            upsert("alice", SHA_256, 4096, &key),
+            upsert("bob", SHA_512, 8192, &key),
+        ],
+    ));
+    assert!(result.atomic);
+    assert_eq!(result.records.len(), 2);
+    h.commit(result);
+    let credentials = h.controller.image().scram.credentials();
+    let alice: &UserScramCredentialRecord = &credentials[&("alice".to_owned(), SHA_256)];
+    assert_eq!(alice.iterations, 4096);
+    assert_eq!(alice.stored_key.len(), 32);
+    assert_eq!(
+        credentials[&("bob".to_owned(), SHA_512)].server_key.len(),
+        64
+    );
+
+    // A user altered twice is DUPLICATE_RESOURCE; a third time is not even answered.
+    let result = h.controller.alter_user_scram_credentials(&scram(
+        vec![delete("alice", SHA_256), delete("bob", SHA_512)],
+        vec![
+            upsert("alice", SHA_512, 4096, &key),
+            upsert("alice", SHA_256, 4096, &key),
+        ],
+    ));
+    let duplicate = ResponseError::DuplicateResource.code();
+    assert_eq!(
+        scram_codes(&result.response),
+        [("bob".to_owned(), 0), ("alice".to_owned(), duplicate)]
+    );
+    assert_eq!(result.records.len(), 1);
+    h.commit(result);
+    assert_eq!(h.controller.image().scram.credentials().len(), 1);
+
+    let again = h
+        .controller
+        .alter_user_scram_credentials(&scram(vec![delete("bob", SHA_512)], vec![]));
+    let missing = ResponseError::ResourceNotFound.code();
+    assert_eq!(scram_codes(&again.response), [("bob".to_owned(), missing)]);
+    assert!(again.records.is_empty());
+
+    let result = h
+        .controller
+        .alter_user_scram_credentials(&scram(vec![delete("alice", SHA_256)], vec![]));
+    assert!(matches!(
+        result.records[..],
+        [(MetadataRecord::RemoveUserScramCredential(_), 0)]
+    ));
+    h.commit(result);
+    assert!(h.controller.image().scram.credentials().is_empty());
 }

@@ -16,6 +16,7 @@
 //! - [`configs`]: IncrementalAlterConfigs, AlterConfigs, DescribeConfigs.
 //! - [`acls`]: CreateAcls, DeleteAcls, DescribeAcls.
 //! - [`quotas`]: client quotas (AlterClientQuotas).
+//! - [`scram`]: SCRAM credentials (AlterUserScramCredentials).
 //! - [`feature_updates`], [`producer_ids`]: UpdateFeatures and ApiVersions' features;
 //!   AllocateProducerIds.
 //! - [`activation`]: bootstrap records on an empty log, aborting a half-written
@@ -45,6 +46,7 @@ pub mod quotas;
 pub mod replay;
 pub mod result;
 pub mod rng;
+pub mod scram;
 pub mod settings;
 pub mod snapshots;
 pub mod topics;
