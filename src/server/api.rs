@@ -104,6 +104,11 @@ pub const APIS: &[ApiSpec] = &[
     api(ApiKey::AllocateProducerIds, 0, 0, Handler::Controller),
     api(ApiKey::ControllerRegistration, 0, 0, Handler::Controller),
     api(ApiKey::AssignReplicasToDirs, 0, 0, Handler::Controller),
+    api(ApiKey::DescribeAcls, 1, 3, Handler::Controller),
+    api(ApiKey::CreateAcls, 1, 3, Handler::Controller),
+    api(ApiKey::DeleteAcls, 1, 3, Handler::Controller),
+    api(ApiKey::AlterClientQuotas, 0, 1, Handler::Controller),
+    api(ApiKey::AlterUserScramCredentials, 0, 0, Handler::Controller),
 ];
 
 /// The versions of an API this node speaks, for requests it sends (none if not in [`APIS`]).

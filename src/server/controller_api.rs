@@ -2,9 +2,15 @@
 //! [`Controller`] handler computes each, and the answer a non-active controller gives (NOT_CONTROLLER in the places
 //! Kafka puts it, so brokers and admin clients look for the new active controller).
 
+use kafka_protocol::messages::alter_client_quotas_response::{
+    EntityData as QuotaEntityData, EntryData as QuotaEntryData,
+};
 use kafka_protocol::messages::alter_configs_response::AlterConfigsResourceResponse as AlterConfigsResult;
+use kafka_protocol::messages::alter_user_scram_credentials_response::AlterUserScramCredentialsResult;
+use kafka_protocol::messages::create_acls_response::AclCreationResult;
 use kafka_protocol::messages::create_partitions_response::CreatePartitionsTopicResult;
 use kafka_protocol::messages::create_topics_response::CreatableTopicResult;
+use kafka_protocol::messages::delete_acls_response::DeleteAclsFilterResult;
 use kafka_protocol::messages::delete_topics_response::DeletableTopicResult;
 use kafka_protocol::messages::describe_configs_response::DescribeConfigsResult;
 use kafka_protocol::messages::incremental_alter_configs_response::AlterConfigsResourceResponse as IncrementalResult;
@@ -126,6 +132,19 @@ pub fn compute(
         RequestKind::UpdateFeatures(r) => map(
             controller.update_features(r, version),
             ResponseKind::UpdateFeatures,
+        ),
+        RequestKind::CreateAcls(r) => map(controller.create_acls(r), ResponseKind::CreateAcls),
+        RequestKind::DeleteAcls(r) => map(controller.delete_acls(r), ResponseKind::DeleteAcls),
+        RequestKind::DescribeAcls(r) => {
+            ControllerResult::response_only(ResponseKind::DescribeAcls(controller.describe_acls(r)))
+        }
+        RequestKind::AlterClientQuotas(r) => map(
+            controller.alter_client_quotas(r),
+            ResponseKind::AlterClientQuotas,
+        ),
+        RequestKind::AlterUserScramCredentials(r) => map(
+            controller.alter_user_scram_credentials(r),
+            ResponseKind::AlterUserScramCredentials,
         ),
         _ => ControllerResult::response_only(refuse(&request, version, 42)),
     };
@@ -280,6 +299,73 @@ pub fn refuse(request: &RequestKind, _version: i16, code: i16) -> ResponseKind {
                     .collect(),
             ),
         ),
+        RequestKind::CreateAcls(r) => ResponseKind::CreateAcls(
+            CreateAclsResponse::default().with_results(
+                r.creations
+                    .iter()
+                    .map(|_| {
+                        AclCreationResult::default()
+                            .with_error_code(code)
+                            .with_error_message(message(code))
+                    })
+                    .collect(),
+            ),
+        ),
+        RequestKind::DeleteAcls(r) => ResponseKind::DeleteAcls(
+            DeleteAclsResponse::default().with_filter_results(
+                r.filters
+                    .iter()
+                    .map(|_| {
+                        DeleteAclsFilterResult::default()
+                            .with_error_code(code)
+                            .with_error_message(message(code))
+                    })
+                    .collect(),
+            ),
+        ),
+        RequestKind::DescribeAcls(_) => ResponseKind::DescribeAcls(
+            DescribeAclsResponse::default()
+                .with_error_code(code)
+                .with_error_message(message(code)),
+        ),
+        RequestKind::AlterClientQuotas(r) => ResponseKind::AlterClientQuotas(
+            AlterClientQuotasResponse::default().with_entries(
+                r.entries
+                    .iter()
+                    .map(|e| {
+                        let entity = e
+                            .entity
+                            .iter()
+                            .map(|d| {
+                                QuotaEntityData::default()
+                                    .with_entity_type(d.entity_type.clone())
+                                    .with_entity_name(d.entity_name.clone())
+                            })
+                            .collect();
+                        QuotaEntryData::default()
+                            .with_error_code(code)
+                            .with_error_message(message(code))
+                            .with_entity(entity)
+                    })
+                    .collect(),
+            ),
+        ),
+        RequestKind::AlterUserScramCredentials(r) => {
+            let users = r.deletions.iter().map(|d| &d.name);
+            let users = users.chain(r.upsertions.iter().map(|u| &u.name));
+            ResponseKind::AlterUserScramCredentials(
+                AlterUserScramCredentialsResponse::default().with_results(
+                    users
+                        .map(|user| {
+                            AlterUserScramCredentialsResult::default()
+                                .with_user(user.clone())
+                                .with_error_code(code)
+                                .with_error_message(message(code))
+                        })
+                        .collect(),
+                ),
+            )
+        }
         // Not a controller API: callers only pass the ones in SERVED.
         _ => ResponseKind::ApiVersions(ApiVersionsResponse::default().with_error_code(code)),
     }
