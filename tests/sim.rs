@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 
 use yakt::raft::PlantedBugs;
-use yakt::sim::{replay_command, run_seed, Outcome, Scenario, SimOptions, SimReport};
+use yakt::sim::{replay_command, run_seed, Outcome, Scenario, SimOptions, SimReport, Storage};
 
 fn env_u64(name: &str, default: u64) -> u64 {
     std::env::var(name)
@@ -38,6 +38,15 @@ fn run_many(start: u64, count: u64, options: &SimOptions) -> Vec<SimReport> {
     reports
 }
 
+/// `YAKT_SIM_STORAGE=mem` or `disk` runs every seed on that storage (default: by seed parity).
+fn storage_from_env() -> Option<Storage> {
+    match std::env::var("YAKT_SIM_STORAGE").ok()?.as_str() {
+        "mem" => Some(Storage::Mem),
+        "disk" => Some(Storage::Disk),
+        other => panic!("YAKT_SIM_STORAGE={other}: expected mem or disk"),
+    }
+}
+
 fn describe(report: &SimReport) -> String {
     format!(
         "seed {}: {:?}\n  scenario: {:?}\n  replay: {}",
@@ -52,7 +61,10 @@ fn describe(report: &SimReport) -> String {
 fn seeds_with_faults_find_no_violation() {
     let count = env_u64("YAKT_SIM_SEEDS", 1_000);
     let start = env_u64("YAKT_SIM_START", 0);
-    let options = SimOptions::default();
+    let options = SimOptions {
+        storage: storage_from_env(),
+        ..SimOptions::default()
+    };
     let reports = run_many(start, count, &options);
     let failures: Vec<String> = reports
         .iter()
@@ -107,6 +119,7 @@ fn replay() {
     let seed = env_u64("YAKT_SIM_SEED", 0);
     let options = SimOptions {
         keep_log: true,
+        storage: storage_from_env(),
         ..SimOptions::default()
     };
     let report = run_seed(seed, &options);
@@ -140,10 +153,12 @@ fn the_same_seed_gives_the_same_trace() {
     assert_eq!(hashes.len(), 3, "different seeds, different traces");
 }
 
-/// Runs seeds with `bugs` planted (and the scenario `tweak`) until one fails, and checks that
-/// the failure is of the `expected` kind and that the same seed passes without the bug.
+/// Runs seeds on `storage` with `bugs` planted (and the scenario `tweak`) until one fails, and
+/// checks that the failure is of the `expected` kind and that the same seed passes without the
+/// bug.
 fn caught(
     bugs: PlantedBugs,
+    storage: Storage,
     limit: u64,
     tweak: Option<fn(&mut Scenario)>,
     expected: &[&str],
@@ -151,6 +166,7 @@ fn caught(
     let with_bug = SimOptions {
         planted_bugs: bugs,
         tweak,
+        storage: Some(storage),
         ..SimOptions::default()
     };
     for batch_start in (0..limit).step_by(20) {
@@ -170,6 +186,7 @@ fn caught(
         );
         let without = SimOptions {
             tweak,
+            storage: Some(storage),
             ..SimOptions::default()
         };
         let clean = run_seed(report.seed, &without);
@@ -181,7 +198,7 @@ fn caught(
         );
         return (report.seed, message.clone());
     }
-    panic!("planted bug {bugs:?} survived {limit} seeds");
+    panic!("planted bug {bugs:?} survived {limit} seeds on {storage:?}");
 }
 
 /// Fast elections under frequent short crashes (and crashes right after granting a vote): a
@@ -204,8 +221,11 @@ fn planted_bug_vote_not_persisted_is_caught() {
         ..PlantedBugs::default()
     };
     let expected = ["granted its vote in epoch", "two leaders in epoch"];
-    let (seed, message) = caught(bugs, 400, Some(fast_elections_under_crashes), &expected);
-    eprintln!("vote not persisted: caught by seed {seed}: {message}");
+    for storage in [Storage::Mem, Storage::Disk] {
+        let tweak = Some(fast_elections_under_crashes as fn(&mut Scenario));
+        let (seed, message) = caught(bugs, storage, 400, tweak, &expected);
+        eprintln!("vote not persisted: caught on {storage:?} by seed {seed}: {message}");
+    }
 }
 
 #[test]
@@ -219,8 +239,12 @@ fn planted_bug_high_watermark_without_majority_is_caught() {
         "leader completeness",
         "log matching",
     ];
-    let (seed, message) = caught(bugs, 100, None, &expected);
-    eprintln!("high watermark without a majority: caught by seed {seed}: {message}");
+    for storage in [Storage::Mem, Storage::Disk] {
+        let (seed, message) = caught(bugs, storage, 100, None, &expected);
+        eprintln!(
+            "high watermark without a majority: caught on {storage:?} by seed {seed}: {message}"
+        );
+    }
 }
 
 #[test]
@@ -230,6 +254,27 @@ fn planted_bug_off_by_one_truncation_is_caught() {
         ..PlantedBugs::default()
     };
     let expected = ["not converged", "log matching"];
-    let (seed, message) = caught(bugs, 300, None, &expected);
-    eprintln!("off-by-one truncation: caught by seed {seed}: {message}");
+    for storage in [Storage::Mem, Storage::Disk] {
+        let (seed, message) = caught(bugs, storage, 300, None, &expected);
+        eprintln!("off-by-one truncation: caught on {storage:?} by seed {seed}: {message}");
+    }
+}
+
+/// Seeds that once failed on disk-backed storage, replayed there: 802 (an observer that loaded
+/// a snapshot was sent it again forever while the leader kept an older snapshot below its log).
+#[test]
+fn disk_regressions_pass() {
+    let options = SimOptions {
+        storage: Some(Storage::Disk),
+        ..SimOptions::default()
+    };
+    const SEEDS: &[u64] = &[802];
+    for seed in SEEDS {
+        let report = run_seed(*seed, &options);
+        assert!(
+            matches!(report.outcome, Outcome::Passed { .. }),
+            "{}",
+            describe(&report)
+        );
+    }
 }

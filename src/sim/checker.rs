@@ -12,8 +12,9 @@ use std::collections::BTreeMap;
 
 use yakt_wire::batch::{check_batch, Scan};
 
-use crate::raft::{MemLog, NodeId, RaftLog, RoleKind};
+use crate::raft::{NodeId, RaftLog, RoleKind};
 
+use super::storage::SimLog;
 use super::trace::hash_bytes;
 
 /// One node as the checker sees it.
@@ -24,7 +25,7 @@ pub struct NodeView<'a> {
     /// Whether it is a voter.
     pub is_voter: bool,
     /// Its log (the durable remains while it is down).
-    pub log: &'a MemLog,
+    pub log: &'a SimLog,
     /// Role, epoch and high watermark while it is up.
     pub running: Option<(RoleKind, i32, Option<i64>)>,
 }
@@ -175,7 +176,10 @@ impl Checker {
                 view.id
             ));
         };
-        let bytes = log.snapshot(id).cloned().unwrap_or_default();
+        let bytes = log
+            .snapshot(id)
+            .map_err(|e| format!("node {}: {e}", view.id))?
+            .unwrap_or_default();
         let mut position = 0;
         while position < bytes.len() {
             let header = match check_batch(&bytes[position..], usize::MAX >> 1) {
@@ -242,7 +246,12 @@ impl Checker {
             Extend::Commit(high_watermark) => high_watermark,
             Extend::Compare => self.committed_end,
         };
-        for (base, last, epoch, bytes) in view.log.batches_from(matched) {
+        if matched >= limit {
+            // The first batch from `matched` already reaches the limit: nothing to read.
+            return Ok(());
+        }
+        for batch in view.log.batches_from(matched) {
+            let (base, last, epoch, bytes) = batch.map_err(|e| format!("node {}: {e}", view.id))?;
             if last >= limit {
                 break;
             }
@@ -255,7 +264,7 @@ impl Checker {
             let found = CommittedBatch {
                 last_offset: last,
                 epoch,
-                hash: hash_bytes(bytes),
+                hash: hash_bytes(&bytes),
             };
             let commit = matches!(mode, Extend::Commit(_));
             if !self.commit_or_compare(view.id, base, found, commit)? {

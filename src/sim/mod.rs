@@ -11,12 +11,13 @@
 pub mod checker;
 pub mod codec;
 pub mod scenario;
+pub mod storage;
 pub mod trace;
 pub mod world;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-pub use scenario::{Scenario, SimOptions};
+pub use scenario::{Scenario, SimOptions, Storage};
 pub use world::{Outcome, SimReport, SimStats, World};
 
 /// Simulates `seed`. A panic inside the engine is reported as a violation, not propagated.
@@ -33,7 +34,7 @@ pub fn run_seed(seed: u64, options: &SimOptions) -> SimReport {
             let mut rng = crate::raft::rng::Rng::new(seed);
             SimReport {
                 seed,
-                scenario: Scenario::from_rng(&mut rng, options),
+                scenario: Scenario::for_seed(seed, &mut rng, options),
                 outcome: Outcome::Violation(format!("panic: {message}")),
                 events: 0,
                 virtual_time_ms: 0,

@@ -4,6 +4,8 @@
 use crate::raft::rng::Rng;
 use crate::raft::PlantedBugs;
 
+pub use super::storage::Storage;
+
 /// Options of a simulation run that do not come from the seed.
 #[derive(Debug, Clone)]
 pub struct SimOptions {
@@ -19,6 +21,8 @@ pub struct SimOptions {
     pub keep_log: bool,
     /// Adjusts the scenario the seed drew (e.g. a crash-heavy mix for a self-test).
     pub tweak: Option<fn(&mut Scenario)>,
+    /// Run every node on this storage (`None`: odd seeds on disk, even seeds in memory).
+    pub storage: Option<Storage>,
 }
 
 impl Default for SimOptions {
@@ -30,6 +34,7 @@ impl Default for SimOptions {
             codec_round_trip: None,
             keep_log: false,
             tweak: None,
+            storage: None,
         }
     }
 }
@@ -37,6 +42,8 @@ impl Default for SimOptions {
 /// The cluster and fault mix of one seed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Scenario {
+    /// Where the nodes keep their logs and election state.
+    pub storage: Storage,
     /// Voters, 1..=5.
     pub voters: usize,
     /// Observers, 0..=3.
@@ -77,8 +84,9 @@ pub struct Scenario {
 }
 
 impl Scenario {
-    /// The scenario seed `seed` draws.
-    pub fn from_rng(rng: &mut Rng, options: &SimOptions) -> Scenario {
+    /// The scenario of `seed`, drawn from `rng` (seeded with it). The storage comes from the
+    /// seed's parity, not from `rng`, so a seed draws the same run on either storage.
+    pub fn for_seed(seed: u64, rng: &mut Rng, options: &SimOptions) -> Scenario {
         let every = |rng: &mut Rng, chance: u32, low: u64, high: u64| {
             if rng.chance(chance) {
                 rng.range(low, high)
@@ -118,7 +126,13 @@ impl Scenario {
             (1_000, 2_000)
         };
         let kraft_version = i16::from(rng.chance(500_000));
+        let storage = options.storage.unwrap_or(if seed % 2 == 1 {
+            Storage::Disk
+        } else {
+            Storage::Mem
+        });
         let mut scenario = Scenario {
+            storage,
             voters,
             observers,
             drop_per_million,

@@ -1,5 +1,5 @@
-//! The simulated cluster: nodes running [`RaftEngine`]s over [`MemLog`]s and [`MemStore`]s, a
-//! network that drops, duplicates, delays, reorders and partitions messages, crash-restarts
+//! The simulated cluster: nodes running [`RaftEngine`]s over in-memory or disk-backed storage
+//! ([`super::storage`]), a network that drops, duplicates, delays, reorders and partitions messages, crash-restarts
 //! that lose unflushed writes, clock jumps, graceful resignations, snapshots and client appends,
 //! all on one virtual clock and driven by one seeded generator. Events are processed one at a
 //! time in (time, sequence) order, so a seed always replays the same run.
@@ -11,16 +11,17 @@ use bytes::{Bytes, BytesMut};
 
 use crate::raft::rng::Rng;
 use crate::raft::{
-    AppendError, Endpoint, Event, MemLog, MemStore, NodeId, OffsetAndEpoch, Output, RaftConfig,
-    RaftEngine, RaftError, RaftLog, RaftRequest, RaftResponse, RequestId, Role, RoleKind,
+    AppendError, Endpoint, Event, LogError, NodeId, OffsetAndEpoch, Output, RaftConfig, RaftEngine,
+    RaftError, RaftLog, RaftRequest, RaftResponse, RequestId, Role, RoleKind,
 };
 
 use super::checker::{Checker, NodeView};
 use super::codec;
 use super::scenario::{Scenario, SimOptions};
+use super::storage::{NodeStorage, SimLog, SimStore};
 use super::trace::TraceHash;
 
-type Engine = RaftEngine<MemLog, MemStore>;
+type Engine = RaftEngine<SimLog, SimStore>;
 
 /// The cluster id every simulated node shares.
 const CLUSTER_ID: &str = "sim-cluster";
@@ -107,7 +108,8 @@ struct SimNode {
     id: NodeId,
     is_voter: bool,
     engine: Option<Engine>,
-    down: Option<(MemLog, MemStore)>,
+    down: Option<(SimLog, SimStore)>,
+    storage: NodeStorage,
     incarnation: u64,
     clock_offset_ms: i64,
     scheduled_tick_ms: Option<u64>,
@@ -214,7 +216,7 @@ impl World {
     /// Builds the cluster of `seed` and schedules its first events.
     pub fn new(seed: u64, options: SimOptions) -> World {
         let mut rng = Rng::new(seed);
-        let scenario = Scenario::from_rng(&mut rng, &options);
+        let scenario = Scenario::for_seed(seed, &mut rng, &options);
         let mut world = World {
             seed,
             checker: Checker::new(scenario.voters),
@@ -250,7 +252,8 @@ impl World {
                 id,
                 is_voter: voter_ids.contains(&id),
                 engine: None,
-                down: Some((MemLog::new(), MemStore::new())),
+                down: None,
+                storage: NodeStorage::new(self.scenario.storage, self.scenario.kraft_version),
                 incarnation: 0,
                 clock_offset_ms: 0,
                 scheduled_tick_ms: None,
@@ -338,6 +341,14 @@ impl World {
 
     fn run_inner(&mut self) -> Result<Outcome, String> {
         for index in 0..self.nodes.len() {
+            let id = self.nodes[index].id;
+            let parts = self.nodes[index]
+                .storage
+                .open()
+                .map_err(|e| format!("node {id}: {e}"))?;
+            self.nodes[index].down = Some(parts);
+        }
+        for index in 0..self.nodes.len() {
             self.restart(index)?;
         }
         let s = self.scenario.clone();
@@ -409,15 +420,12 @@ impl World {
                 })
             }
             SimEvent::Crash => {
-                self.crash_random();
+                self.crash_random()?;
                 let mean = self.scenario.crash_every_ms;
                 self.schedule_next(mean, SimEvent::Crash);
                 Ok(())
             }
-            SimEvent::CrashNode(index) => {
-                self.crash(index);
-                Ok(())
-            }
+            SimEvent::CrashNode(index) => self.crash(index),
             SimEvent::SendFailed {
                 node,
                 incarnation,
@@ -464,7 +472,7 @@ impl World {
                 Ok(())
             }
             SimEvent::Snapshot => {
-                self.snapshot_random();
+                self.snapshot_random()?;
                 let mean = self.scenario.snapshot_every_ms;
                 self.schedule_next(mean, SimEvent::Snapshot);
                 Ok(())
@@ -769,38 +777,49 @@ impl World {
         }
     }
 
-    fn crash_random(&mut self) {
+    fn crash_random(&mut self) -> Result<(), String> {
         let up: Vec<usize> = (0..self.nodes.len())
             .filter(|i| self.nodes[*i].engine.is_some())
             .collect();
         if up.is_empty() {
-            return;
+            return Ok(());
         }
         let index = up[self.rng.below(up.len() as u64) as usize];
-        self.crash(index);
+        self.crash(index)
     }
 
-    /// Crashes node `index`: its unflushed writes are lost; it restarts after a random downtime.
-    fn crash(&mut self, index: usize) {
+    /// Crashes node `index`: its unflushed writes are lost (on disk, sometimes leaving a torn
+    /// tail, and the log is recovered from what survived); it restarts after a random downtime.
+    fn crash(&mut self, index: usize) -> Result<(), String> {
+        let torn_bytes = if self.nodes[index].storage.is_disk() && self.rng.chance(300_000) {
+            self.rng.range(1, 200) as usize
+        } else {
+            0
+        };
         let node = &mut self.nodes[index];
         let Some(engine) = node.engine.take() else {
-            return;
+            return Ok(());
         };
-        let (mut log, store) = engine.into_parts();
-        log.crash();
-        node.down = Some((log, store));
+        let (log, store) = engine.into_parts();
+        let id = node.id;
+        let parts = node
+            .storage
+            .crash(log, store, torn_bytes)
+            .map_err(|e| format!("node {id} cannot recover after a crash: {e}"))?;
+        node.down = Some(parts);
         node.incarnation += 1;
         node.scheduled_tick_ms = None;
-        let id = node.id;
         self.pending.retain(|(node, _), _| *node != index);
         self.stats.crashes += 1;
-        self.trace.add(&[10, index as u64, self.now_ms]);
-        self.note(|| format!("node {id} crashed"));
+        self.trace
+            .add(&[10, index as u64, self.now_ms, torn_bytes as u64]);
+        self.note(|| format!("node {id} crashed (torn tail up to {torn_bytes} bytes)"));
         let downtime = self.rng.range(
             self.scenario.min_downtime_ms,
             self.scenario.max_downtime_ms + 1,
         );
         self.schedule(self.now_ms + downtime, SimEvent::Restart(index));
+        Ok(())
     }
 
     fn restart(&mut self, index: usize) -> Result<(), String> {
@@ -922,49 +941,35 @@ impl World {
 
     /// Takes a snapshot on a random node at the last batch end it has committed and flushed,
     /// holding every batch below it, and sometimes drops the log before it.
-    fn snapshot_random(&mut self) {
+    fn snapshot_random(&mut self) -> Result<(), String> {
         let index = self.rng.below(self.nodes.len() as u64) as usize;
         let drop_prefix = self.rng.chance(600_000);
+        let now = self.local_now(index) as i64;
+        let node_id = self.nodes[index].id;
         let Some(engine) = self.nodes[index].engine.as_mut() else {
-            return;
+            return Ok(());
         };
         let Some(high_watermark) = engine.high_watermark() else {
-            return;
+            return Ok(());
         };
+        let failed = |e: String| format!("node {node_id}: snapshot: {e}");
         let log = engine.log_mut();
-        let limit = high_watermark.min(log.flushed_offset());
-        let start = log.log_start_offset();
-        let mut content = BytesMut::new();
-        if start > 0 {
-            let Some(base) = log.latest_snapshot_id().filter(|id| id.offset == start) else {
-                return;
-            };
-            content.extend_from_slice(log.snapshot(base).expect("listed"));
-        }
-        let mut end = None;
-        for (_, last, epoch, bytes) in log.batches_from(start) {
-            if last >= limit {
-                break;
-            }
-            content.extend_from_slice(bytes);
-            end = Some(OffsetAndEpoch::new(last + 1, epoch));
-        }
-        let Some(id) = end else {
-            return;
+        let Some((id, content)) = snapshot_content(log, high_watermark).map_err(failed)? else {
+            return Ok(());
         };
-        if log.latest_snapshot_id().is_some_and(|latest| latest >= id) {
-            return;
-        }
-        if log.create_snapshot(id, content.freeze()).is_err() {
-            return;
+        match log.create_snapshot(id, content) {
+            Ok(()) => {}
+            Err(LogError::Snapshot(_)) => return Ok(()),
+            Err(error) => return Err(failed(error.to_string())),
         }
         if drop_prefix {
-            log.delete_before_latest_snapshot();
+            log.delete_before_latest_snapshot(now)
+                .map_err(|e| failed(e.to_string()))?;
         }
         self.stats.snapshots += 1;
         self.trace.add(&[16, index as u64, id.offset as u64]);
-        let node_id = self.nodes[index].id;
         self.note(|| format!("node {node_id}: snapshot {id} (log dropped: {drop_prefix})"));
+        Ok(())
     }
 
     fn heal(&mut self) -> Result<(), String> {
@@ -1076,6 +1081,44 @@ impl World {
             })
         })
     }
+}
+
+/// The snapshot `log` can take: its id (the last batch end below both `high_watermark` and the
+/// flushed offset) and content (the previous snapshot at the log start, then every batch). `None`
+/// when it would not be newer than the latest snapshot.
+fn snapshot_content(
+    log: &SimLog,
+    high_watermark: i64,
+) -> Result<Option<(OffsetAndEpoch, Bytes)>, String> {
+    let limit = high_watermark.min(log.flushed_offset());
+    let start = log.log_start_offset();
+    let mut content = BytesMut::new();
+    let mut from = start;
+    if start > 0 {
+        // The log starts at (on disk: at or below) the latest snapshot's end.
+        let Some(base) = log.latest_snapshot_id().filter(|id| id.offset >= start) else {
+            return Ok(None);
+        };
+        let bytes = log.snapshot(base)?.ok_or("a listed snapshot is missing")?;
+        content.extend_from_slice(&bytes);
+        from = base.offset;
+    }
+    let mut end = None;
+    for batch in log.batches_from(from) {
+        let (_, last, epoch, bytes) = batch?;
+        if last >= limit {
+            break;
+        }
+        content.extend_from_slice(&bytes);
+        end = Some(OffsetAndEpoch::new(last + 1, epoch));
+    }
+    let Some(id) = end else {
+        return Ok(None);
+    };
+    if log.latest_snapshot_id().is_some_and(|latest| latest >= id) {
+        return Ok(None);
+    }
+    Ok(Some((id, content.freeze())))
 }
 
 fn views(nodes: &[SimNode]) -> Vec<NodeView<'_>> {

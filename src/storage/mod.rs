@@ -45,8 +45,9 @@ pub struct DiskLog {
     dir: PathBuf,
     /// Finished snapshots, ascending.
     snapshots: Vec<SnapshotId>,
-    /// A snapshot being fetched from the leader, and the bytes written so far.
-    incoming: Option<(SnapshotId, SnapshotWriter, u64)>,
+    /// A snapshot being fetched from the leader, and the bytes received so far (no writer when
+    /// the snapshot is already here: the same id has the same content, so the bytes are dropped).
+    incoming: Option<(SnapshotId, Option<SnapshotWriter>, u64)>,
 }
 
 impl DiskLog {
@@ -255,21 +256,23 @@ impl RaftLog for DiskLog {
                     id.end_offset, id.epoch
                 )));
             }
-            if let Some((_, writer, _)) = self.incoming.take() {
+            if let Some((_, Some(writer), _)) = self.incoming.take() {
                 writer.abort().map_err(storage)?;
             }
-            if self.snapshots.contains(&id) {
-                return Err(LogError::Snapshot(format!(
-                    "snapshot {}-{} exists",
-                    id.end_offset, id.epoch
-                )));
-            }
-            let writer =
-                SnapshotWriter::create_raw(Arc::clone(&self.fs), &self.dir, id).map_err(storage)?;
+            let writer = if self.snapshots.contains(&id) {
+                None
+            } else {
+                Some(
+                    SnapshotWriter::create_raw(Arc::clone(&self.fs), &self.dir, id)
+                        .map_err(storage)?,
+                )
+            };
             self.incoming = Some((id, writer, 0));
         }
         let (_, writer, written) = self.incoming.as_mut().expect("set above");
-        writer.append_raw(bytes).map_err(storage)?;
+        if let Some(writer) = writer {
+            writer.append_raw(bytes).map_err(storage)?;
+        }
         *written += bytes.len() as u64;
         Ok(())
     }
@@ -278,7 +281,9 @@ impl RaftLog for DiskLog {
         let id = to_id(id);
         match self.incoming.take() {
             Some((current, writer, _)) if current == id => {
-                writer.freeze().map_err(storage)?;
+                if let Some(writer) = writer {
+                    writer.freeze().map_err(storage)?;
+                }
             }
             other => {
                 self.incoming = other;
@@ -288,11 +293,19 @@ impl RaftLog for DiskLog {
                 )));
             }
         }
-        self.snapshots.push(id);
-        self.snapshots.sort();
+        if !self.snapshots.contains(&id) {
+            self.snapshots.push(id);
+            self.snapshots.sort();
+        }
         self.log
             .truncate_fully_and_start_at(id.end_offset)
-            .map_err(storage)
+            .map_err(storage)?;
+        // As Kafka's truncateToLatestSnapshot: the older snapshots go with the log, so the
+        // earliest snapshot is the one the log starts at.
+        let gone = snapshot::delete_snapshots_below(&*self.fs, &self.dir, id.end_offset)
+            .map_err(storage)?;
+        self.snapshots.retain(|s| !gone.contains(s));
+        Ok(())
     }
 
     fn snapshot_created(&mut self, id: OffsetAndEpoch) {
