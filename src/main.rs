@@ -53,6 +53,49 @@ enum Command {
     RandomUuid,
     /// Print yakt's version.
     Version,
+    /// Run the deterministic simulator of the Raft engine over a range of seeds (or one seed):
+    /// faults on, every invariant checked after every event, then liveness after healing.
+    /// Prints each failing seed with the command that replays it; fails on any violation.
+    Simulate(SimulateArgs),
+}
+
+/// Which seeds to simulate, and how.
+#[derive(Debug, Args)]
+struct SimulateArgs {
+    /// Simulate this seed alone.
+    #[arg(long, value_name = "N", conflicts_with_all = ["seeds", "start"])]
+    seed: Option<u64>,
+    /// How many seeds to simulate.
+    #[arg(long, value_name = "N", default_value_t = 1000)]
+    seeds: u64,
+    /// The first seed.
+    #[arg(long, value_name = "S", default_value_t = 0)]
+    start: u64,
+    /// Voters in every seed's cluster instead of the seed's choice.
+    #[arg(long, value_name = "V", value_parser = clap::value_parser!(u8).range(1..=5))]
+    voters: Option<u8>,
+    /// Observers in every seed's cluster instead of the seed's choice.
+    #[arg(long, value_name = "O", value_parser = clap::value_parser!(u8).range(0..=3))]
+    observers: Option<u8>,
+    /// The most events a seed may take (reaching it fails the seed as a livelock).
+    #[arg(long, value_name = "E")]
+    events: Option<usize>,
+    /// Plant a bug the simulator must catch (repeatable).
+    #[arg(long, value_name = "NAME", value_parser = yakt::sim::scenario::PLANTED_BUG_NAMES)]
+    planted_bug: Vec<String>,
+    /// Run every node on this storage (default: odd seeds on disk, even seeds in memory).
+    #[arg(long, value_name = "KIND", value_parser = ["mem", "disk"])]
+    storage: Option<String>,
+    /// Encode and decode every message with the Kafka codecs, or never (default: the seed's
+    /// choice).
+    #[arg(long, value_name = "ON|OFF", value_parser = ["on", "off"])]
+    codec_round_trip: Option<String>,
+    /// Virtual time with faults on before the cluster heals.
+    #[arg(long, value_name = "MS")]
+    fault_ms: Option<u64>,
+    /// Print each seed's event log.
+    #[arg(long)]
+    log: bool,
 }
 
 /// The arguments of `kafka-storage format`, for a controller.
@@ -162,6 +205,7 @@ fn main() -> ExitCode {
             println!("yakt {}", env!("CARGO_PKG_VERSION"));
             Ok(())
         }
+        Command::Simulate(args) => simulate(&args),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -206,5 +250,45 @@ fn dump_log(files: &[PathBuf]) -> anyhow::Result<()> {
         eprintln!("yakt: {problem}");
     }
     anyhow::ensure!(problems.is_empty(), "{} problem(s) found", problems.len());
+    Ok(())
+}
+
+fn simulate(args: &SimulateArgs) -> anyhow::Result<()> {
+    use commands::simulate::{parse_storage, SimulateOptions};
+    let mut sim = yakt::sim::SimOptions {
+        voters: args.voters.map(usize::from),
+        observers: args.observers.map(usize::from),
+        storage: args
+            .storage
+            .as_deref()
+            .map(parse_storage)
+            .transpose()
+            .map_err(anyhow::Error::msg)?,
+        codec_round_trip: args.codec_round_trip.as_deref().map(|v| v == "on"),
+        ..yakt::sim::SimOptions::default()
+    };
+    if let Some(events) = args.events {
+        sim.max_events = events;
+    }
+    if let Some(fault_ms) = args.fault_ms {
+        sim.fault_duration_ms = fault_ms;
+    }
+    for name in &args.planted_bug {
+        yakt::sim::plant_bug(&mut sim.planted_bugs, name).map_err(anyhow::Error::msg)?;
+    }
+    let (start, count) = args.seed.map_or((args.start, args.seeds), |seed| (seed, 1));
+    let options = SimulateOptions {
+        start,
+        count,
+        sim,
+        show_log: args.log,
+    };
+    let summary = commands::simulate::simulate(&options, &mut std::io::stdout().lock())?;
+    anyhow::ensure!(
+        summary.failures == 0,
+        "{} of {} seeds failed",
+        summary.failures,
+        summary.seeds
+    );
     Ok(())
 }

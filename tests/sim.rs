@@ -1,7 +1,8 @@
 //! The deterministic simulation of the raft engine (reliability.md §1): at least 1,000 seeds
 //! with faults on (`YAKT_SIM_SEEDS` for more, `YAKT_SIM_START` to start elsewhere), the same
-//! seed twice gives the same trace, and each planted bug is caught. A failing seed prints the
-//! command that replays it (`YAKT_SIM_SEED=<seed> ... -- --exact replay`).
+//! seed twice gives the same trace, and each planted bug is caught, on in-memory and on
+//! disk-backed storage. A failing seed prints the command that replays it (`yakt simulate --seed
+//! <seed>`, or `YAKT_SIM_SEED=<seed> ... -- --exact replay` for the run's log here).
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
@@ -47,13 +48,13 @@ fn storage_from_env() -> Option<Storage> {
     }
 }
 
-fn describe(report: &SimReport) -> String {
+fn describe(report: &SimReport, options: &SimOptions) -> String {
     format!(
         "seed {}: {:?}\n  scenario: {:?}\n  replay: {}",
         report.seed,
         report.outcome,
         report.scenario,
-        replay_command(report.seed)
+        replay_command(report.seed, options)
     )
 }
 
@@ -69,7 +70,7 @@ fn seeds_with_faults_find_no_violation() {
     let failures: Vec<String> = reports
         .iter()
         .filter(|r| matches!(r.outcome, Outcome::Violation(_)))
-        .map(describe)
+        .map(|r| describe(r, &options))
         .collect();
     let mut leader_times: Vec<u64> = reports
         .iter()
@@ -133,7 +134,7 @@ fn replay() {
     assert!(
         matches!(report.outcome, Outcome::Passed { .. }),
         "{}",
-        describe(&report)
+        describe(&report, &options)
     );
 }
 
@@ -274,7 +275,7 @@ fn disk_regressions_pass() {
         assert!(
             matches!(report.outcome, Outcome::Passed { .. }),
             "{}",
-            describe(&report)
+            describe(&report, &options)
         );
     }
 }

@@ -8,10 +8,12 @@
 //! - [`quickstart`]: a local quorum of controllers under one directory, in this process.
 //! - [`dump_log`]: segments and snapshots as `kafka-dump-log --cluster-metadata-decoder`
 //!   prints them.
+//! - [`simulate`]: the deterministic simulator of the raft engine over a range of seeds.
 
 pub mod dump_log;
 pub mod format;
 pub mod info;
 pub mod quickstart;
 pub mod run;
+pub mod simulate;
 pub mod voters;

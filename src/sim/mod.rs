@@ -3,8 +3,11 @@
 //! delay and reordering, partitions, crash-restarts that lose unflushed writes, clock jumps,
 //! graceful resignations, snapshots), runs it on a virtual clock, checks the safety invariants
 //! after every event ([`checker`]), then heals the cluster and requires a stable leader and full
-//! convergence within fixed virtual-time bounds. The same seed always gives the same trace
-//! ([`SimReport::trace_hash`]); a failing seed prints the command that replays it.
+//! convergence within fixed virtual-time bounds. Odd seeds run the nodes on production's
+//! storage over an in-memory file system whose power cuts lose unsynced writes ([`storage`]),
+//! even seeds on the engine's in-memory twins. The same seed always gives the same trace
+//! ([`SimReport::trace_hash`]); a failing seed prints the `yakt simulate` command that replays it
+//! ([`replay_command`]).
 //!
 //! It is a library module so that tests and `yakt simulate` share it; it does no I/O.
 
@@ -17,7 +20,7 @@ pub mod world;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-pub use scenario::{Scenario, SimOptions, Storage};
+pub use scenario::{plant_bug, planted_bug_names, Scenario, SimOptions, Storage};
 pub use world::{Outcome, SimReport, SimStats, World};
 
 /// Simulates `seed`. A panic inside the engine is reported as a violation, not propagated.
@@ -48,7 +51,38 @@ pub fn run_seed(seed: u64, options: &SimOptions) -> SimReport {
     }
 }
 
-/// The command that replays `seed` alone.
-pub fn replay_command(seed: u64) -> String {
-    format!("YAKT_SIM_SEED={seed} cargo test -p yakt --test sim -- --exact replay --nocapture")
+/// The `yakt simulate` command that replays `seed` alone under `options` (a scenario tweak,
+/// which only tests set, cannot be given on the command line and is named in a note).
+pub fn replay_command(seed: u64, options: &SimOptions) -> String {
+    let defaults = SimOptions::default();
+    let mut command = format!("yakt simulate --seed {seed}");
+    if let Some(voters) = options.voters {
+        command.push_str(&format!(" --voters {voters}"));
+    }
+    if let Some(observers) = options.observers {
+        command.push_str(&format!(" --observers {observers}"));
+    }
+    if options.max_events != defaults.max_events {
+        command.push_str(&format!(" --events {}", options.max_events));
+    }
+    for name in scenario::planted_bug_names(&options.planted_bugs) {
+        command.push_str(&format!(" --planted-bug {name}"));
+    }
+    match options.storage {
+        Some(Storage::Mem) => command.push_str(" --storage mem"),
+        Some(Storage::Disk) => command.push_str(" --storage disk"),
+        None => {}
+    }
+    match options.codec_round_trip {
+        Some(true) => command.push_str(" --codec-round-trip on"),
+        Some(false) => command.push_str(" --codec-round-trip off"),
+        None => {}
+    }
+    if options.fault_duration_ms != defaults.fault_duration_ms {
+        command.push_str(&format!(" --fault-ms {}", options.fault_duration_ms));
+    }
+    if options.tweak.is_some() {
+        command.push_str("  # plus the test's scenario tweak");
+    }
+    command
 }

@@ -23,6 +23,10 @@ pub struct SimOptions {
     pub tweak: Option<fn(&mut Scenario)>,
     /// Run every node on this storage (`None`: odd seeds on disk, even seeds in memory).
     pub storage: Option<Storage>,
+    /// Voters instead of the seed's choice (1..=5).
+    pub voters: Option<usize>,
+    /// Observers instead of the seed's choice (0..=3).
+    pub observers: Option<usize>,
 }
 
 impl Default for SimOptions {
@@ -35,6 +39,8 @@ impl Default for SimOptions {
             keep_log: false,
             tweak: None,
             storage: None,
+            voters: None,
+            observers: None,
         }
     }
 }
@@ -152,9 +158,52 @@ impl Scenario {
             election_timeout_ms,
             fetch_timeout_ms,
         };
+        if let Some(voters) = options.voters {
+            scenario.voters = voters;
+        }
+        if let Some(observers) = options.observers {
+            scenario.observers = observers;
+        }
         if let Some(tweak) = options.tweak {
             tweak(&mut scenario);
         }
         scenario
     }
+}
+
+/// The planted bugs by name, as `yakt simulate --planted-bug` takes them.
+pub const PLANTED_BUG_NAMES: [&str; 3] = [
+    "vote-not-persisted",
+    "hwm-without-majority",
+    "off-by-one-truncation",
+];
+
+fn planted_bug_flag<'a>(bugs: &'a mut PlantedBugs, name: &str) -> Option<&'a mut bool> {
+    match name {
+        "vote-not-persisted" => Some(&mut bugs.skip_vote_persist),
+        "hwm-without-majority" => Some(&mut bugs.hwm_without_majority),
+        "off-by-one-truncation" => Some(&mut bugs.off_by_one_truncation),
+        _ => None,
+    }
+}
+
+/// Plants the bug called `name` in `bugs`.
+pub fn plant_bug(bugs: &mut PlantedBugs, name: &str) -> Result<(), String> {
+    let flag = planted_bug_flag(bugs, name).ok_or_else(|| {
+        format!(
+            "unknown planted bug {name:?} (known: {})",
+            PLANTED_BUG_NAMES.join(", ")
+        )
+    })?;
+    *flag = true;
+    Ok(())
+}
+
+/// The names of the bugs planted in `bugs`.
+pub fn planted_bug_names(bugs: &PlantedBugs) -> Vec<&'static str> {
+    let mut copy = *bugs;
+    PLANTED_BUG_NAMES
+        .into_iter()
+        .filter(|name| planted_bug_flag(&mut copy, name).is_some_and(|flag| *flag))
+        .collect()
 }
