@@ -194,6 +194,8 @@ pub struct World {
     partition: Option<Vec<bool>>,
     healed_at_ms: Option<u64>,
     leader_at_ms: Option<u64>,
+    /// Backward clock jumps: (virtual time, milliseconds). A node's timers fire that much later.
+    backward_jumps: Vec<(u64, u64)>,
     checker: Checker,
     trace: TraceHash,
     events: usize,
@@ -234,6 +236,7 @@ impl World {
             partition: None,
             healed_at_ms: None,
             leader_at_ms: None,
+            backward_jumps: Vec::new(),
             trace: TraceHash::default(),
             events: 0,
             max_epoch: 0,
@@ -864,6 +867,9 @@ impl World {
             self.rng.range(100, 3_000) as i64
         };
         self.nodes[index].clock_offset_ms += jump;
+        if jump < 0 {
+            self.backward_jumps.push((self.now_ms, jump.unsigned_abs()));
+        }
         self.trace.add(&[13, index as u64, jump as u64]);
         let id = self.nodes[index].id;
         self.note(|| format!("node {id}: clock jumps {jump} ms"));
@@ -997,7 +1003,7 @@ impl World {
         let elapsed = self.now_ms - healed_at;
         let Some(leader) = self.stable_leader() else {
             self.leader_at_ms = None;
-            if elapsed > liveness_bound_ms(&self.scenario) {
+            if elapsed > self.liveness_bound_after_heal_ms(healed_at) {
                 return Err(format!(
                     "no stable leader {elapsed} ms after healing: {}",
                     self.describe_nodes()
@@ -1020,6 +1026,20 @@ impl World {
             ));
         }
         Ok(None)
+    }
+
+    /// The liveness bound, plus the largest backward clock jump made within one bound before
+    /// healing: the timers of that node fire that much later.
+    fn liveness_bound_after_heal_ms(&self, healed_at: u64) -> u64 {
+        let bound = liveness_bound_ms(&self.scenario);
+        let recent_jump = self
+            .backward_jumps
+            .iter()
+            .filter(|(at, _)| at + bound >= healed_at)
+            .map(|(_, jump)| *jump)
+            .max()
+            .unwrap_or(0);
+        bound + recent_jump
     }
 
     /// Each node's role, epoch, log start/end, flushed offset and high watermark.
