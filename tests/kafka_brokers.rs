@@ -527,6 +527,11 @@ fn step_2_topics(cluster: &Cluster) {
 fn step_3_produce_and_consume(cluster: &Cluster) {
     let output = produce(cluster.bootstrap_servers(), "orders".into(), "-1");
     expect_all_sent(&output, "step 3: idempotent producer-perf-test");
+    consume_all(cluster, "orders", "step 3");
+}
+
+/// Panics unless `console-consumer` reads `RECORDS` records of `topic` from the beginning.
+fn consume_all(cluster: &Cluster, topic: &str, step: &str) {
     let servers = cluster.bootstrap_servers();
     let records = RECORDS.to_string();
     let consumed = KafkaTool::new(&kafka_version(), "console-consumer")
@@ -534,7 +539,7 @@ fn step_3_produce_and_consume(cluster: &Cluster) {
             "--bootstrap-server",
             &servers,
             "--topic",
-            "orders",
+            topic,
             "--from-beginning",
             "--max-messages",
             &records,
@@ -543,12 +548,13 @@ fn step_3_produce_and_consume(cluster: &Cluster) {
         ])
         .output();
     let text = all_text(&consumed);
+    let lines: Vec<&str> = text.lines().collect();
     assert!(
         consumed.status.success()
             && text.contains(&format!("Processed a total of {RECORDS} messages")),
-        "step 3: the consumer did not read every record back ({}):\n{}",
+        "{step}: the consumer did not read every record of {topic} back ({}):\n{}",
         consumed.status,
-        text.lines().rev().take(30).collect::<Vec<_>>().join("\n")
+        lines[lines.len().saturating_sub(30)..].join("\n")
     );
 }
 
@@ -696,6 +702,7 @@ fn step_6_controller_failure(cluster: &mut Cluster) {
     eprintln!("step 6: controller {leader} killed, {new_leader} leads");
     let output = producer.join().expect("the producer thread");
     expect_all_sent(&output, "step 6: production across the controller failover");
+    consume_all(cluster, "before-failover", "step 6");
     let expected: BTreeSet<i32> = BROKER_IDS.into_iter().collect();
     eventually("step 6: brokers follow the new leader", CONVERGENCE, || {
         let observers = quorum_observers(cluster);
