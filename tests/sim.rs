@@ -113,6 +113,16 @@ fn seeds_with_faults_find_no_violation() {
         committed > 0,
         "the runs committed nothing: the check would be vacuous"
     );
+    let on_disk = reports
+        .iter()
+        .filter(|r| r.scenario.storage == Storage::Disk)
+        .count() as u64;
+    if options.storage.is_none() {
+        assert!(
+            on_disk >= count / 2,
+            "{on_disk} of {count} seeds ran on disk"
+        );
+    }
 }
 
 #[test]
@@ -142,6 +152,7 @@ fn replay() {
 fn the_same_seed_gives_the_same_trace() {
     let options = SimOptions::default();
     let mut hashes = Vec::new();
+    // 3 and 17 run on disk, 4242 in memory.
     for seed in [3, 17, 4242] {
         let first = run_seed(seed, &options);
         let second = run_seed(seed, &options);
