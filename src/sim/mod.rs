@@ -84,5 +84,11 @@ pub fn replay_command(seed: u64, options: &SimOptions) -> String {
     if options.tweak.is_some() {
         command.push_str("  # plus the test's scenario tweak");
     }
+    if options.segment_bytes != defaults.segment_bytes {
+        command.push_str(&format!(
+            "  # with {}-byte segments on disk",
+            options.segment_bytes
+        ));
+    }
     command
 }

@@ -27,6 +27,8 @@ pub struct SimOptions {
     pub voters: Option<usize>,
     /// Observers instead of the seed's choice (0..=3).
     pub observers: Option<usize>,
+    /// Segment size of disk-backed logs (small, so that runs roll and delete segments).
+    pub segment_bytes: u64,
 }
 
 impl Default for SimOptions {
@@ -41,6 +43,7 @@ impl Default for SimOptions {
             storage: None,
             voters: None,
             observers: None,
+            segment_bytes: 4 * 1024,
         }
     }
 }

@@ -32,11 +32,11 @@ pub enum Storage {
 /// The partition directory of a disk-backed node, inside its own `MemFs`.
 const PARTITION_DIR: &str = "/metadata/__cluster_metadata-0";
 
-/// Small segments, so that the simulation rolls segments and deletes them behind snapshots;
-/// no retention, so a snapshot always lets the segments below it go.
-fn log_config() -> LogConfig {
+/// Segments of `segment_bytes`; no retention, so a snapshot always lets the segments below it
+/// go.
+fn log_config(segment_bytes: u64) -> LogConfig {
     LogConfig {
-        segment_bytes: 4 * 1024,
+        segment_bytes,
         retention_bytes: 0,
         ..LogConfig::default()
     }
@@ -68,14 +68,17 @@ pub enum SimStore {
 pub struct NodeStorage {
     fs: Option<MemFs>,
     kraft_version: i16,
+    segment_bytes: u64,
 }
 
 impl NodeStorage {
-    /// Storage of kind `storage` for a node of a quorum at `kraft_version`.
-    pub fn new(storage: Storage, kraft_version: i16) -> NodeStorage {
+    /// Storage of kind `storage` for a node of a quorum at `kraft_version`; a disk-backed log
+    /// rolls segments at `segment_bytes`.
+    pub fn new(storage: Storage, kraft_version: i16, segment_bytes: u64) -> NodeStorage {
         NodeStorage {
             fs: (storage == Storage::Disk).then(MemFs::new),
             kraft_version,
+            segment_bytes,
         }
     }
 
@@ -86,7 +89,7 @@ impl NodeStorage {
         };
         let fs: Arc<dyn FileSystem> = Arc::new(fs.clone());
         let dir = Path::new(PARTITION_DIR);
-        let log = DiskLog::open(Arc::clone(&fs), dir, log_config())
+        let log = DiskLog::open(Arc::clone(&fs), dir, log_config(self.segment_bytes))
             .map_err(|e| format!("cannot open the log: {e}"))?;
         let store = FileQuorumStateStore::new(fs, dir, self.kraft_version);
         Ok((SimLog::Disk(Box::new(log)), SimStore::Disk(store)))

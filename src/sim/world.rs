@@ -256,7 +256,11 @@ impl World {
                 is_voter: voter_ids.contains(&id),
                 engine: None,
                 down: None,
-                storage: NodeStorage::new(self.scenario.storage, self.scenario.kraft_version),
+                storage: NodeStorage::new(
+                    self.scenario.storage,
+                    self.scenario.kraft_version,
+                    self.options.segment_bytes,
+                ),
                 incarnation: 0,
                 clock_offset_ms: 0,
                 scheduled_tick_ms: None,
