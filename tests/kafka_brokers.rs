@@ -5,7 +5,8 @@
 //! refused with Kafka's errors, grown and deleted, an idempotent producer and a consumer,
 //! topic and broker configs through controllers and brokers, finalized features, kill -9 of a
 //! broker (new leaders, smaller ISRs, rejoin), kill -9 of the active controller while a
-//! producer runs, and the whole quorum stopped and restarted.
+//! producer runs, and the whole quorum stopped and restarted (what the controllers serve
+//! themselves; what brokers forward to them after that restart is a second, ignored test).
 //!
 //! Needs Java 17 and `scripts/kafka fetch`; fails without them.
 
