@@ -293,9 +293,8 @@ fn disk_regressions_pass() {
 
 /// Seeds that fail on disk because yakt-log's `Log::roll` right after a reopen (the recovery
 /// point already at the log end) never fsyncs the directory entry of the new segment, so a
-/// power cut loses records that were flushed into it. Run with `--ignored` once that is fixed.
+/// power cut lost records that were flushed into it.
 #[test]
-#[ignore = "yakt-log: a segment rolled right after recovery is not durable"]
 fn disk_seeds_that_lose_a_segment_rolled_after_recovery() {
     let options = SimOptions {
         storage: Some(Storage::Disk),

@@ -479,7 +479,7 @@ impl Log {
         self.segments.insert(end, seg);
         self.dir_dirty = true;
         self.store_recovery_point(end)?;
-        self.dir_dirty = false;
+        self.sync_dir()?;
         Ok(())
     }
 

@@ -280,6 +280,12 @@ async fn handle_envelope(
     let key = inner.spec.key;
     let version = inner.header.request_api_version;
     let correlation_id = inner.header.correlation_id;
+    // Kafka's standbys refuse the whole envelope, so the broker re-resolves the controller.
+    if let (Handler::Controller, Some(controller)) = (inner.spec.handler, &services.controller) {
+        if !controller.is_active() {
+            return refuse(super::controller_api::NOT_CONTROLLER);
+        }
+    }
     let frame = match (
         inner.spec.handler,
         inner.body,
@@ -288,6 +294,10 @@ async fn handle_envelope(
     ) {
         (Handler::Controller, body, Some(controller), _) => {
             match controller.call(body, version).await {
+                // Leadership was lost while the request was handled.
+                Ok(_) if !controller.is_active() => {
+                    return refuse(super::controller_api::NOT_CONTROLLER)
+                }
                 Ok(response) => encode_response_kind(correlation_id, key, version, &response),
                 Err(_) => return refuse(super::controller_api::NOT_CONTROLLER),
             }

@@ -40,6 +40,7 @@ struct Call {
 pub struct ControllerHandle {
     inbox: mpsc::Sender<Call>,
     features: watch::Receiver<FeatureReport>,
+    active: watch::Receiver<bool>,
 }
 
 impl ControllerHandle {
@@ -57,6 +58,12 @@ impl ControllerHandle {
         answer
             .await
             .map_err(|_| anyhow::anyhow!("the controller stopped before answering"))
+    }
+
+    /// Whether this node is the active controller (a standby refuses forwarded requests at the
+    /// Envelope level, so brokers look for the active one).
+    pub fn is_active(&self) -> bool {
+        *self.active.borrow()
     }
 
     /// What ApiVersions reports about features.
@@ -110,6 +117,7 @@ pub fn spawn(
 ) {
     let (inbox, calls) = mpsc::channel(1024);
     let (features_tx, features) = watch::channel(start.controller.feature_report());
+    let (active_tx, active) = watch::channel(false);
     let event_loop = ControllerLoop {
         controller: start.controller,
         bootstrap: start.bootstrap,
@@ -120,10 +128,18 @@ pub fn spawn(
         waiting: Vec::new(),
         noop: None,
         features: features_tx,
+        active: active_tx,
         last_snapshot_end: -1,
     };
     let task = tokio::spawn(event_loop.run(start.events, calls));
-    (ControllerHandle { inbox, features }, task)
+    (
+        ControllerHandle {
+            inbox,
+            features,
+            active,
+        },
+        task,
+    )
 }
 
 struct ControllerLoop {
@@ -136,6 +152,7 @@ struct ControllerLoop {
     waiting: Vec<Waiting>,
     noop: Option<NoOpTimer>,
     features: watch::Sender<FeatureReport>,
+    active: watch::Sender<bool>,
     last_snapshot_end: i64,
 }
 
@@ -227,6 +244,7 @@ impl ControllerLoop {
         let now = now_ms();
         self.controller.activate(now);
         self.state = State::Active { epoch };
+        let _ = self.active.send(true);
         self.noop = Some(NoOpTimer::new(
             self.controller.settings().metadata_max_idle_interval_ms,
             now,
@@ -244,6 +262,7 @@ impl ControllerLoop {
         tracing::info!("no longer the active controller");
         self.controller.renounce();
         self.state = State::Standby;
+        let _ = self.active.send(false);
         self.noop = None;
         for waiting in std::mem::take(&mut self.waiting) {
             let _ = waiting.reply.send(waiting.response);
