@@ -25,6 +25,9 @@ use crate::raft::{
 /// The most bytes read from the log per step when handing committed batches up.
 const DELIVERY_BYTES: usize = 8 * 1024 * 1024;
 
+/// The most queued messages handled before the outputs are carried out (one flush for all).
+const MAX_MESSAGES_PER_STEP: usize = 256;
+
 /// Requests the event loop may have queued before callers wait.
 const INBOX_CAPACITY: usize = 1024;
 
@@ -156,7 +159,10 @@ impl RaftHandle {
     }
 
     /// Tells the log that the state machine froze snapshot `id` beside it.
-    pub async fn snapshot_created(&self, id: crate::raft::OffsetAndEpoch) -> Result<(), DriverStopped> {
+    pub async fn snapshot_created(
+        &self,
+        id: crate::raft::OffsetAndEpoch,
+    ) -> Result<(), DriverStopped> {
         self.inbox
             .send(Message::SnapshotCreated { id })
             .await
@@ -293,7 +299,22 @@ impl<L: RaftLog, S: QuorumStateStore> EventLoop<L, S> {
                         self.engine.begin_shutdown(now_ms())?;
                         shutdown = Some(done);
                     }
-                    Some(message) => self.handle(message)?,
+                    Some(message) => {
+                        self.handle(message)?;
+                        // Take what else is already queued before carrying out the outputs,
+                        // so appends that arrived together share one flush (group commit).
+                        for _ in 1..MAX_MESSAGES_PER_STEP {
+                            match messages.try_recv() {
+                                Ok(Message::Shutdown { done }) => {
+                                    self.engine.begin_shutdown(now_ms())?;
+                                    shutdown = Some(done);
+                                    break;
+                                }
+                                Ok(message) => self.handle(message)?,
+                                Err(_) => break,
+                            }
+                        }
+                    }
                 },
                 _ = tokio::time::sleep(sleep) => self.engine.step(now_ms(), Event::Tick)?,
             }
