@@ -118,6 +118,13 @@ pub trait RaftLog {
     /// The state machine froze a snapshot `id` of committed records beside the log (so the
     /// leader can serve it with FetchSnapshot). A log that keeps its own snapshot list adds it.
     fn snapshot_created(&mut self, _id: OffsetAndEpoch) {}
+
+    /// Applies retention after a new snapshot: deletes what lies wholly below the latest
+    /// snapshot as far as the retention settings allow (Kafka's `deleteBeforeSnapshot`), judged
+    /// at `now_ms`. A log without retention keeps everything.
+    fn clean(&mut self, _now_ms: i64) -> Result<(), LogError> {
+        Ok(())
+    }
 }
 
 /// The snapshot written by `kafka-storage format` for a dynamic quorum; never served to fetchers

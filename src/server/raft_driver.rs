@@ -381,8 +381,9 @@ impl<L: RaftLog, S: QuorumStateStore> EventLoop<L, S> {
                 Ok(())
             }
             Message::SnapshotCreated { id } => {
-                self.engine.log_mut().snapshot_created(id);
-                Ok(())
+                let log = self.engine.log_mut();
+                log.snapshot_created(id);
+                log.clean(now as i64).map_err(RaftError::from)
             }
             Message::Shutdown { .. } => unreachable!("handled by the loop"),
         }

@@ -308,6 +308,10 @@ impl RaftLog for DiskLog {
         Ok(())
     }
 
+    fn clean(&mut self, now_ms: i64) -> Result<(), LogError> {
+        self.delete_before_latest_snapshot(now_ms).map(|_| ())
+    }
+
     fn snapshot_created(&mut self, id: OffsetAndEpoch) {
         let id = to_id(id);
         if !self.snapshots.contains(&id) {
