@@ -165,7 +165,11 @@ fn a_roll_right_after_recovery_survives_a_power_cut() {
     let mut log = Log::open(Arc::clone(&fs), dir, config.clone()).unwrap();
     assert_eq!(log.log_end_offset(), end);
     log.append_as_leader(&record(end), 1).unwrap();
-    assert_eq!(log.segment_base_offsets().len(), 2, "the append rolled a segment");
+    assert_eq!(
+        log.segment_base_offsets().len(),
+        2,
+        "the append rolled a segment"
+    );
     log.flush().unwrap();
     drop(log);
     mem.crash();
