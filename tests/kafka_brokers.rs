@@ -19,12 +19,10 @@ use std::process::{Command, Output};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use kafka_protocol::messages::{DescribeClusterRequest, RequestKind, ResponseKind};
 use support::{
     as_pairs, expect_success, format_storage, free_port, kafka_old_version, kafka_version,
     wait_until, write_properties, KafkaBroker, KafkaTool, YaktProcess,
 };
-use yakt::server::client::{Peer, PeerOptions};
 
 /// The brokers' node ids.
 const BROKER_IDS: [i32; 3] = [101, 102, 103];
@@ -122,24 +120,8 @@ impl Cluster {
 
     /// The leader every running controller names through DescribeCluster, once they agree.
     fn agreed_leader(&self) -> Option<i32> {
-        self.runtime.block_on(async {
-            let mut seen = Vec::new();
-            for id in self.controllers.keys() {
-                let address = format!("127.0.0.1:{}", self.controller_ports[id]);
-                let peer = Peer::new(address.parse().ok()?, PeerOptions::default());
-                let request = RequestKind::DescribeCluster(
-                    DescribeClusterRequest::default().with_endpoint_type(2),
-                );
-                let Ok((_, ResponseKind::DescribeCluster(response))) =
-                    peer.call(request, 1..=2, Duration::from_secs(2)).await
-                else {
-                    return None;
-                };
-                seen.push(response.controller_id.0);
-            }
-            let first = *seen.first()?;
-            (first >= 0 && seen.iter().all(|leader| *leader == first)).then_some(first)
-        })
+        let ports = self.controllers.keys().map(|id| self.controller_ports[id]);
+        self.runtime.block_on(support::agreed_controller(ports))
     }
 
     /// Waits for a leader the running controllers agree on, other than `not`.

@@ -13,12 +13,10 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
-use kafka_protocol::messages::{DescribeClusterRequest, RequestKind, ResponseKind};
 use support::{
     expect_success, format_storage, free_port, kafka_version, test_log_dir, wait_for_port,
     wait_until, write_properties, BackgroundProcess, KafkaTool,
 };
-use yakt::server::client::{Peer, PeerOptions};
 
 fn controller_properties(
     dir: &Path,
@@ -77,17 +75,11 @@ fn status_with_leader(bootstrap: &str) -> BTreeMap<String, String> {
         .enable_all()
         .build()
         .unwrap();
-    let peer = Peer::new(bootstrap.parse().unwrap(), PeerOptions::default());
+    let port: u16 = bootstrap.rsplit(':').next().unwrap().parse().unwrap();
     wait_until("an elected leader", Duration::from_secs(30), || {
-        runtime.block_on(async {
-            let request = RequestKind::DescribeCluster(
-                DescribeClusterRequest::default().with_endpoint_type(2),
-            );
-            matches!(
-                peer.call(request, 1..=2, Duration::from_secs(2)).await,
-                Ok((_, ResponseKind::DescribeCluster(r))) if r.controller_id.0 >= 0
-            )
-        })
+        runtime
+            .block_on(support::agreed_controller([port]))
+            .is_some()
     });
     let output = KafkaTool::run(
         &kafka_version(),

@@ -12,11 +12,9 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use kafka_protocol::messages::{DescribeClusterRequest, RequestKind, ResponseKind};
 use support::{
     expect_success, free_port, kafka_old_version, kafka_version, KafkaTool, YaktProcess,
 };
-use yakt::server::client::{Peer, PeerOptions};
 
 /// Kafka's defaults: controller.quorum.fetch.timeout.ms + the election timeout range [1 s, 2 s).
 const FAILOVER_BOUND: Duration = Duration::from_millis(2_000 + 2_000);
@@ -62,20 +60,7 @@ impl Quorum {
 
 /// The leader every running node names through DescribeCluster, once they agree.
 async fn agreed_leader(quorum: &Quorum) -> Option<i32> {
-    let mut seen = Vec::new();
-    for id in quorum.nodes.keys() {
-        let peer = Peer::new(quorum.address(*id).parse().unwrap(), PeerOptions::default());
-        let request =
-            RequestKind::DescribeCluster(DescribeClusterRequest::default().with_endpoint_type(2));
-        let Ok((_, ResponseKind::DescribeCluster(response))) =
-            peer.call(request, 1..=2, Duration::from_secs(2)).await
-        else {
-            return None;
-        };
-        seen.push(response.controller_id.0);
-    }
-    let first = *seen.first()?;
-    (first >= 0 && seen.iter().all(|l| *l == first)).then_some(first)
+    support::agreed_controller(quorum.nodes.keys().map(|id| quorum.ports[id])).await
 }
 
 async fn wait_for_leader(quorum: &Quorum, not: Option<i32>, within: Duration) -> (i32, Duration) {

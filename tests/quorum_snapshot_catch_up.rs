@@ -10,9 +10,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use kafka_protocol::messages::{DescribeClusterRequest, RequestKind, ResponseKind};
 use support::{free_port, wait_until, YaktProcess};
-use yakt::server::client::{Peer, PeerOptions};
 
 const SNAPSHOT_INTERVAL_MS: &str = "500";
 
@@ -49,17 +47,7 @@ fn segment_bases(node_dir: &Path) -> Vec<i64> {
 }
 
 fn leader_of(runtime: &tokio::runtime::Runtime, port: u16) -> Option<i32> {
-    runtime.block_on(async {
-        let peer = Peer::new(([127, 0, 0, 1], port).into(), PeerOptions::default());
-        let request =
-            RequestKind::DescribeCluster(DescribeClusterRequest::default().with_endpoint_type(2));
-        match peer.call(request, 1..=2, Duration::from_secs(2)).await {
-            Ok((_, ResponseKind::DescribeCluster(r))) if r.controller_id.0 >= 0 => {
-                Some(r.controller_id.0)
-            }
-            _ => None,
-        }
-    })
+    runtime.block_on(support::agreed_controller([port]))
 }
 
 #[test]

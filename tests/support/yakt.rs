@@ -136,3 +136,29 @@ impl YaktProcess {
         self.process.terminate()
     }
 }
+
+/// The active controller every one of `ports` (controllers on 127.0.0.1) names through
+/// DescribeCluster (EndpointType 2, as `--bootstrap-controller` clients ask), once they agree;
+/// `None` while any of them is unreachable, knows no leader, or disagrees.
+pub async fn agreed_controller(ports: impl IntoIterator<Item = u16>) -> Option<i32> {
+    use kafka_protocol::messages::{DescribeClusterRequest, RequestKind, ResponseKind};
+    use yakt::server::client::{Peer, PeerOptions};
+    let mut seen = Vec::new();
+    for port in ports {
+        let peer = Peer::new(
+            SocketAddr::from(([127, 0, 0, 1], port)),
+            PeerOptions::default(),
+        );
+        let request =
+            RequestKind::DescribeCluster(DescribeClusterRequest::default().with_endpoint_type(2));
+        let timeout = std::time::Duration::from_secs(2);
+        let Ok((_, ResponseKind::DescribeCluster(response))) =
+            peer.call(request, 1..=2, timeout).await
+        else {
+            return None;
+        };
+        seen.push(response.controller_id.0);
+    }
+    let first = *seen.first()?;
+    (first >= 0 && seen.iter().all(|leader| *leader == first)).then_some(first)
+}
