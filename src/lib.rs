@@ -4,6 +4,7 @@
 //! configuration file, the Kafka-protocol listener and the CLI's commands.
 #![deny(missing_docs)]
 
+pub mod clock;
 pub mod commands;
 pub mod config;
 pub mod controller;

@@ -19,6 +19,7 @@ use yakt_log::snapshot::{self, SnapshotId};
 use yakt_log::{FileSystem, LogConfig, RealFs};
 use yakt_wire::ControlRecord;
 
+use crate::clock::now_ms_unsigned as now_ms;
 use crate::config::{ControllerConfig, Endpoint};
 use crate::controller::snapshots::SnapshotPolicy;
 use crate::controller::{Controller, ControllerSettings};
@@ -394,12 +395,6 @@ async fn peers(
         peers.insert(id, Peer::new(addr, options));
     }
     Ok(peers)
-}
-
-fn now_ms() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as u64)
 }
 
 /// A seed for the engine's election jitter; different on every start and every node.

@@ -8,6 +8,7 @@
 //! are checked before any is written: an already formatted one stops the command unless
 //! `--ignore-formatted`, and a `meta.properties` of another cluster or node always does.
 
+use crate::clock::now_ms;
 use std::collections::{BTreeMap, HashSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -443,13 +444,4 @@ pub fn describe_features(features: &FinalizedFeatures) -> String {
         })
         .collect::<Vec<_>>()
         .join(", ")
-}
-
-/// Milliseconds since the Unix epoch.
-pub fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |elapsed| {
-            i64::try_from(elapsed.as_millis()).unwrap_or(i64::MAX)
-        })
 }

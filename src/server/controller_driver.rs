@@ -10,7 +10,7 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use bytes::Bytes;
 use kafka_protocol::messages::{RequestKind, ResponseKind};
@@ -20,6 +20,7 @@ use yakt_wire::{encode_frame, records_of, BatchView, MetadataRecord};
 
 use super::controller_api::{self, Computed};
 use super::raft_driver::{RaftEvent, RaftHandle};
+use crate::clock::now_ms;
 use crate::controller::activation::NoOpTimer;
 use crate::controller::feature_updates::FeatureReport;
 use crate::controller::snapshots::{snapshot_of, SnapshotPolicy};
@@ -154,12 +155,6 @@ struct ControllerLoop {
     features: watch::Sender<FeatureReport>,
     active: watch::Sender<bool>,
     last_snapshot_end: i64,
-}
-
-fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64)
 }
 
 impl ControllerLoop {

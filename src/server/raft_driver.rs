@@ -8,7 +8,7 @@
 //! [`RaftDriver::join`], and the node must stop.
 
 use std::collections::{BTreeMap, HashMap};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use bytes::Bytes;
 use kafka_protocol::messages::{RequestKind, ResponseKind};
@@ -16,6 +16,7 @@ use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
 
 use super::client::Peer;
+use crate::clock::now_ms_unsigned as now_ms;
 use crate::raft::engine::{AppendError, Appended};
 use crate::raft::{
     Event, NodeId, Output, QuorumStateStore, RaftEngine, RaftError, RaftLog, RaftRequest,
@@ -253,12 +254,6 @@ impl RaftDriver {
             ))),
         }
     }
-}
-
-fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as u64)
 }
 
 fn status_of<L: RaftLog, S: QuorumStateStore>(engine: &RaftEngine<L, S>) -> RaftStatus {
