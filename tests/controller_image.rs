@@ -4,36 +4,15 @@
 //! Kafka's snapshot offsets equals the image Kafka's own snapshot gives, and an image written
 //! as snapshot records replays into an equal image.
 
-use std::path::{Path, PathBuf};
-
 use yakt::controller::image::configs::resource_type::{BROKER, TOPIC};
 use yakt::controller::{MetadataImage, Replayer};
 use yakt_log::snapshot::{list_snapshots, read_snapshot_file, SnapshotId};
 use yakt_log::RealFs;
-use yakt_wire::{
-    check_batch, decode_frame, encode_frame, records_of, BatchView, LogRecord, MetadataRecord, Scan,
-};
+use yakt_wire::{decode_frame, encode_frame, MetadataRecord};
 
-fn fixture(version: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("wire/tests/fixtures/kafka-{version}"))
-}
+mod controller_support;
 
-/// Every record of the fixture's log segment, with its offset.
-fn log_records(version: &str) -> Vec<(i64, LogRecord)> {
-    let path = fixture(version).join("__cluster_metadata-0/00000000000000000000.log");
-    let bytes = std::fs::read(&path).unwrap();
-    let (mut position, mut out) = (0, Vec::new());
-    while position < bytes.len() {
-        let Ok(Scan::Batch(header)) = check_batch(&bytes[position..], 8 << 20) else {
-            panic!("bad batch at byte {position} of {}", path.display());
-        };
-        let size = header.size_in_bytes();
-        let view = BatchView::parse(&bytes[position..position + size]).unwrap();
-        out.extend(records_of(&view).map(Result::unwrap));
-        position += size;
-    }
-    out
-}
+use controller_support::{fixture, fixture_log as log_records};
 
 /// The snapshots of the fixture, oldest first.
 fn snapshot_ids(version: &str) -> Vec<SnapshotId> {
