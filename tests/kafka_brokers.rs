@@ -71,31 +71,14 @@ struct Cluster {
 }
 
 impl Cluster {
-    fn voters(&self) -> String {
-        self.controller_ports
-            .iter()
-            .map(|(id, port)| format!("{id}@127.0.0.1:{port}"))
-            .collect::<Vec<_>>()
-            .join(",")
-    }
-
     fn start_controller(&mut self, id: i32) {
         let dir = self.root.join(format!("controller-{id}"));
-        let (listeners, voters, node_id) = (
-            format!("CONTROLLER://127.0.0.1:{}", self.controller_ports[&id]),
-            self.voters(),
-            id.to_string(),
-        );
-        let overrides = [
-            ("node.id", node_id.as_str()),
-            ("listeners", listeners.as_str()),
-            ("controller.quorum.voters", voters.as_str()),
-            (
-                "metadata.log.max.record.bytes.between.snapshots",
-                SNAPSHOT_BYTES,
-            ),
-        ];
-        let process = YaktProcess::start_formatted(&dir, &self.cluster_id, &overrides);
+        let extra = [(
+            "metadata.log.max.record.bytes.between.snapshots",
+            SNAPSHOT_BYTES,
+        )];
+        let process =
+            YaktProcess::start_voter(&dir, &self.cluster_id, id, &self.controller_ports, &extra);
         self.controllers.insert(id, process);
     }
 
@@ -138,7 +121,12 @@ impl Cluster {
     fn prepare_broker(&self, id: i32, version: &str) -> Broker {
         let port = free_port();
         let dir = self.root.join(format!("broker-{id}"));
-        let properties = KafkaBroker::broker_properties(id as u32, port, &self.voters(), &dir);
+        let properties = KafkaBroker::broker_properties(
+            id as u32,
+            port,
+            &support::static_voters(&self.controller_ports),
+            &dir,
+        );
         fs::create_dir_all(&dir).expect("create the broker directory");
         let format_path = dir.join("format.properties");
         write_properties(&format_path, &as_pairs(&properties));

@@ -29,27 +29,9 @@ struct Quorum {
 }
 
 impl Quorum {
-    fn voters(&self) -> String {
-        self.ports
-            .iter()
-            .map(|(id, port)| format!("{id}@127.0.0.1:{port}"))
-            .collect::<Vec<_>>()
-            .join(",")
-    }
-
     fn start_node(&mut self, id: i32) {
         let dir = self.root.join(format!("node-{id}"));
-        let (listeners, voters, node_id) = (
-            format!("CONTROLLER://127.0.0.1:{}", self.ports[&id]),
-            self.voters(),
-            id.to_string(),
-        );
-        let overrides = [
-            ("node.id", node_id.as_str()),
-            ("listeners", listeners.as_str()),
-            ("controller.quorum.voters", voters.as_str()),
-        ];
-        let process = YaktProcess::start_formatted(&dir, &self.cluster_id, &overrides);
+        let process = YaktProcess::start_voter(&dir, &self.cluster_id, id, &self.ports, &[]);
         self.nodes.insert(id, process);
     }
 

@@ -59,30 +59,13 @@ fn a_wiped_follower_catches_up_from_a_snapshot() {
     let root = tempfile::tempdir().unwrap();
     let cluster_id = yakt_wire::Uuid::random().to_string();
     let ports: BTreeMap<i32, u16> = (1..=3).map(|id| (id, free_port())).collect();
-    let voters = ports
-        .iter()
-        .map(|(id, port)| format!("{id}@127.0.0.1:{port}"))
-        .collect::<Vec<_>>()
-        .join(",");
     let start = |id: i32| {
-        let (node_id, listeners) = (
-            id.to_string(),
-            format!("CONTROLLER://127.0.0.1:{}", ports[&id]),
-        );
-        let overrides = [
-            ("node.id", node_id.as_str()),
-            ("listeners", listeners.as_str()),
-            ("controller.quorum.voters", voters.as_str()),
-            (
-                "metadata.log.max.snapshot.interval.ms",
-                SNAPSHOT_INTERVAL_MS,
-            ),
-        ];
-        YaktProcess::start_formatted(
-            &root.path().join(format!("node-{id}")),
-            &cluster_id,
-            &overrides,
-        )
+        let dir = root.path().join(format!("node-{id}"));
+        let extra = [(
+            "metadata.log.max.snapshot.interval.ms",
+            SNAPSHOT_INTERVAL_MS,
+        )];
+        YaktProcess::start_voter(&dir, &cluster_id, id, &ports, &extra)
     };
     let mut nodes: BTreeMap<i32, YaktProcess> = (1..=3).map(|id| (id, start(id))).collect();
     let mut leader = None;

@@ -50,6 +50,29 @@ impl YaktProcess {
         Self::run(config_path, &properties)
     }
 
+    /// Starts voter `id` of a static quorum on 127.0.0.1 (`ports`: every voter's port), formatted
+    /// for `cluster_id` as [`YaktProcess::start_formatted`] does, with `extra` settings on top.
+    pub fn start_voter(
+        dir: &Path,
+        cluster_id: &str,
+        id: i32,
+        ports: &std::collections::BTreeMap<i32, u16>,
+        extra: &[(&str, &str)],
+    ) -> Self {
+        let voters = static_voters(ports);
+        let (node_id, listeners) = (
+            id.to_string(),
+            format!("CONTROLLER://127.0.0.1:{}", ports[&id]),
+        );
+        let mut overrides = vec![
+            ("node.id", node_id.as_str()),
+            ("listeners", listeners.as_str()),
+            ("controller.quorum.voters", voters.as_str()),
+        ];
+        overrides.extend_from_slice(extra);
+        Self::start_formatted(dir, cluster_id, &overrides)
+    }
+
     /// Writes `<dir>/controller.properties`: the defaults with `overrides` applied.
     fn write_config(dir: &Path, overrides: &[(&str, &str)]) -> (PathBuf, Vec<(String, String)>) {
         let mut properties = Self::default_properties(dir, free_port());
@@ -161,4 +184,13 @@ pub async fn agreed_controller(ports: impl IntoIterator<Item = u16>) -> Option<i
     }
     let first = *seen.first()?;
     (first >= 0 && seen.iter().all(|leader| *leader == first)).then_some(first)
+}
+
+/// `controller.quorum.voters` for voters listening on 127.0.0.1 (`ports`: id -> port).
+pub fn static_voters(ports: &std::collections::BTreeMap<i32, u16>) -> String {
+    ports
+        .iter()
+        .map(|(id, port)| format!("{id}@127.0.0.1:{port}"))
+        .collect::<Vec<_>>()
+        .join(",")
 }
