@@ -305,8 +305,7 @@ fn voter_set(
     let mut voters = BTreeMap::new();
     let mut kraft_version = 1;
     for record in &bootstrap.control_records {
-        let key = yakt_log::control::control_key(record.record_type);
-        let record = ControlRecord::decode(Some(&key), Some(&record.value)).with_context(|| {
+        let record = record.decode().with_context(|| {
             format!(
                 "bad control record in the bootstrap checkpoint of {}",
                 partition_dir.display()

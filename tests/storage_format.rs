@@ -116,10 +116,7 @@ fn snapshot(path: &Path) -> SnapshotFile {
 fn control_records(file: &SnapshotFile) -> Vec<ControlRecord> {
     file.control_records
         .iter()
-        .map(|c| {
-            let key = yakt_log::control::control_key(c.record_type);
-            ControlRecord::decode(Some(&key), Some(&c.value)).unwrap()
-        })
+        .map(|c| c.decode().unwrap())
         .collect()
 }
 

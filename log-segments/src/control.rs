@@ -32,6 +32,13 @@ pub struct ControlRecord {
     pub value: Bytes,
 }
 
+impl ControlRecord {
+    /// The record as yakt-wire's typed control record (bounded decoding).
+    pub fn decode(&self) -> std::result::Result<WireControlRecord, yakt_wire::ControlError> {
+        WireControlRecord::decode(Some(&control_key(self.record_type)), Some(&self.value))
+    }
+}
+
 /// The 4-byte key of a control record of `record_type`.
 pub fn control_key(record_type: i16) -> [u8; 4] {
     let mut key = [0u8; 4];

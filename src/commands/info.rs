@@ -7,7 +7,6 @@
 use std::io::{self, Write};
 use std::path::Path;
 
-use yakt_log::control::control_key;
 use yakt_log::format::{describe_dir, DirDescription};
 use yakt_log::partition_files::METADATA_PARTITION_DIR;
 use yakt_log::snapshot::{read_bootstrap_checkpoint, read_snapshot, SNAPSHOT_SUFFIX};
@@ -215,8 +214,7 @@ fn snapshot_text(
     };
     let mut parts = vec![format!("{} metadata record(s)", file.records.len())];
     for control in &file.control_records {
-        let key = control_key(control.record_type);
-        match ControlRecord::decode(Some(&key), Some(&control.value)) {
+        match control.decode() {
             Ok(ControlRecord::KRaftVersion(record)) => {
                 parts.push(format!("kraft.version={}", record.k_raft_version))
             }
