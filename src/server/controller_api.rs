@@ -56,7 +56,7 @@ pub fn compute(
     next_offset: i64,
     now_ms: i64,
 ) -> Computed {
-    let refusal = not_controller(&request, version);
+    let refusal = not_controller(&request);
     let mut after_append: Option<AfterAppend> = None;
     let result = match &request {
         RequestKind::BrokerRegistration(r) => map(
@@ -146,7 +146,7 @@ pub fn compute(
             controller.alter_user_scram_credentials(r),
             ResponseKind::AlterUserScramCredentials,
         ),
-        _ => ControllerResult::response_only(refuse(&request, version, 42)),
+        _ => ControllerResult::response_only(refuse(&request, 42)),
     };
     Computed {
         result,
@@ -156,8 +156,8 @@ pub fn compute(
 }
 
 /// The answer of a controller that is not the active one.
-pub fn not_controller(request: &RequestKind, version: i16) -> ResponseKind {
-    refuse(request, version, NOT_CONTROLLER)
+pub fn not_controller(request: &RequestKind) -> ResponseKind {
+    refuse(request, NOT_CONTROLLER)
 }
 
 fn message(code: i16) -> Option<StrBytes> {
@@ -166,7 +166,7 @@ fn message(code: i16) -> Option<StrBytes> {
 }
 
 /// The response to `request` failing as a whole with `code`.
-pub fn refuse(request: &RequestKind, _version: i16, code: i16) -> ResponseKind {
+pub fn refuse(request: &RequestKind, code: i16) -> ResponseKind {
     match request {
         RequestKind::BrokerRegistration(_) => ResponseKind::BrokerRegistration(
             BrokerRegistrationResponse::default().with_error_code(code),

@@ -24,7 +24,7 @@ use crate::clock::now_ms;
 use crate::controller::activation::NoOpTimer;
 use crate::controller::feature_updates::FeatureReport;
 use crate::controller::snapshots::{snapshot_of, SnapshotPolicy};
-use crate::controller::{Controller, ControllerResult};
+use crate::controller::Controller;
 
 /// How often the active controller checks its timers (idle NoOpRecords, broker sessions).
 const TICK: Duration = Duration::from_millis(100);
@@ -249,7 +249,7 @@ impl ControllerLoop {
             .controller
             .activation_records(&self.bootstrap)
             .map_err(|e| anyhow::anyhow!("cannot activate: {e}"))?;
-        self.append(activation, |_, _| {}).await?;
+        self.append(&activation.records, |_, _| {}).await?;
         Ok(())
     }
 
@@ -268,7 +268,7 @@ impl ControllerLoop {
         if !matches!(self.state, State::Active { .. }) {
             let _ = call
                 .reply
-                .send(controller_api::not_controller(&call.request, call.version));
+                .send(controller_api::not_controller(&call.request));
             return Ok(());
         }
         let next_offset = self.raft.status().log_end_offset;
@@ -288,23 +288,17 @@ impl ControllerLoop {
             let _ = call.reply.send(result.response);
             return Ok(());
         }
-        let ControllerResult {
-            records,
-            response,
-            atomic,
-        } = result;
-        match self.append_records(&records, atomic).await? {
-            Some((first, last)) => {
-                if let Some(after) = after_append {
-                    after(&mut self.controller, last + 1);
-                }
-                let _ = first;
-                self.waiting.push(Waiting {
-                    last_offset: last,
-                    reply: call.reply,
-                    response,
-                });
+        let after = |controller: &mut Controller, end_offset| {
+            if let Some(after) = after_append {
+                after(controller, end_offset);
             }
+        };
+        match self.append(&result.records, after).await? {
+            Some(last_offset) => self.waiting.push(Waiting {
+                last_offset,
+                reply: call.reply,
+                response: result.response,
+            }),
             None => {
                 let _ = call.reply.send(refusal);
             }
@@ -312,29 +306,18 @@ impl ControllerLoop {
         Ok(())
     }
 
-    /// Appends `result`'s records; `after` runs with the batch's end offset.
-    async fn append<R>(
-        &mut self,
-        result: ControllerResult<R>,
-        after: impl FnOnce(&mut Controller, i64),
-    ) -> anyhow::Result<Option<(i64, i64)>> {
-        if result.records.is_empty() {
-            return Ok(None);
-        }
-        let appended = self.append_records(&result.records, result.atomic).await?;
-        if let Some((_, last)) = appended {
-            after(&mut self.controller, last + 1);
-        }
-        Ok(appended)
-    }
-
-    /// Appends records as one batch and adds them to the working image. `None` when raft
-    /// refused (no longer leader): the controller renounces.
-    async fn append_records(
+    /// Appends records as one batch (so an atomic result stays whole), adds them to the
+    /// working image and runs `after` with the batch's end offset; returns the last offset.
+    /// `None` when there was nothing to append, or raft refused (no longer leader: the
+    /// controller renounces).
+    async fn append(
         &mut self,
         records: &[(MetadataRecord, i16)],
-        _atomic: bool,
-    ) -> anyhow::Result<Option<(i64, i64)>> {
+        after: impl FnOnce(&mut Controller, i64),
+    ) -> anyhow::Result<Option<i64>> {
+        if records.is_empty() {
+            return Ok(None);
+        }
         let frames = records
             .iter()
             .map(|(record, version)| encode_frame(record, *version))
@@ -343,7 +326,8 @@ impl ControllerLoop {
             Ok(appended) => {
                 self.controller
                     .apply_appended(records, appended.first_offset)?;
-                Ok(Some((appended.first_offset, appended.last_offset)))
+                after(&mut self.controller, appended.last_offset + 1);
+                Ok(Some(appended.last_offset))
             }
             Err(crate::raft::engine::AppendError::Fatal(error)) => Err(error.into()),
             Err(error) => {
@@ -360,12 +344,12 @@ impl ControllerLoop {
         }
         let now = now_ms();
         while let Some(fence) = self.controller.fence_stale_broker(now) {
-            if self.append(fence, |_, _| {}).await?.is_none() {
+            if self.append(&fence.records, |_, _| {}).await?.is_none() {
                 return Ok(());
             }
         }
         if let Some(noop) = self.noop.as_mut().and_then(|timer| timer.poll(now)) {
-            self.append(noop, |_, _| {}).await?;
+            self.append(&noop.records, |_, _| {}).await?;
         }
         Ok(())
     }
