@@ -11,11 +11,8 @@ mod support;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
-use support::{
-    expect_success, java_home, kafka_libs, kafka_version, repo_root, target_dir, KafkaTool,
-};
+use support::{expect_success, kafka_version, repo_root, KafkaTool};
 use yakt::config::{ControllerConfig, Properties};
 
 /// Valid and invalid controller files, as (name, text). Kafka and yakt must agree on each.
@@ -297,20 +294,10 @@ fn kafka_reads(mode: &str, files: &[PathBuf]) -> BTreeMap<PathBuf, String> {
 
 /// Compiles the probe against Kafka `version`'s jars.
 fn compile_probe(version: &str) -> PathBuf {
-    let out = target_dir()
-        .join("java-classes")
-        .join(format!("{version}-config"));
-    let source = repo_root().join("tests/data/config/KafkaConfigProbe.java");
-    let output = Command::new(java_home().join("bin/javac"))
-        .arg("-d")
-        .arg(&out)
-        .arg("-cp")
-        .arg(kafka_libs(version).join("*"))
-        .arg(&source)
-        .output()
-        .unwrap_or_else(|e| panic!("run javac (apt-get install -y openjdk-17-jdk-headless): {e}"));
-    expect_success(&output, &format!("javac {}", source.display()));
-    out
+    support::compile_java_source(
+        version,
+        &repo_root().join("tests/data/config/KafkaConfigProbe.java"),
+    )
 }
 
 fn data(name: &str) -> PathBuf {

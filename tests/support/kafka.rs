@@ -167,25 +167,34 @@ impl KafkaTool {
     }
 }
 
-/// Compiles `tests/java/<class_name>.java` against Kafka `version`'s jars into
-/// `target/java-classes/<version>/` (once per test binary and version) and returns that
-/// directory, for [`KafkaTool::classpath`].
+/// Compiles `tests/java/<class_name>.java` against Kafka `version`'s jars (see
+/// [`compile_java_source`]) and returns the class directory, for [`KafkaTool::classpath`].
 pub fn compile_java(version: &str, class_name: &str) -> PathBuf {
+    compile_java_source(
+        version,
+        &repo_root().join(format!("tests/java/{class_name}.java")),
+    )
+}
+
+/// Compiles the Java `source` against Kafka `version`'s jars into
+/// `target/java-classes/<version>/`, once per test binary, version and source (tests that run
+/// at the same time wait for one javac instead of overwriting each other's class files), and
+/// returns that directory.
+pub fn compile_java_source(version: &str, source: &Path) -> PathBuf {
     static COMPILED: Mutex<Option<HashSet<String>>> = Mutex::new(None);
     let libs = kafka_libs(version);
     let out = target_dir().join("java-classes").join(version);
     let mut compiled = COMPILED.lock().unwrap_or_else(|e| e.into_inner());
-    let key = format!("{version}/{class_name}");
+    let key = format!("{version}/{}", source.display());
     if compiled.get_or_insert_with(HashSet::new).contains(&key) {
         return out;
     }
-    let source = repo_root().join(format!("tests/java/{class_name}.java"));
     let output = Command::new(java_home().join("bin/javac"))
         .arg("-d")
         .arg(&out)
         .arg("-cp")
         .arg(libs.join("*"))
-        .arg(&source)
+        .arg(source)
         .output()
         .unwrap_or_else(|e| panic!("run javac (apt-get install -y openjdk-17-jdk-headless): {e}"));
     expect_success(&output, &format!("javac {}", source.display()));
