@@ -23,6 +23,7 @@
 //!   transaction, NoOpRecords while idle.
 //! - [`snapshots`]: when to snapshot the committed image, and its records.
 //! - [`heartbeats`]: broker sessions (soft state of the active controller).
+//! - [`context`]: who sent a request (principal, client address, listener).
 //! - [`result`], [`settings`], [`rng`]: what handlers return, are configured with, and
 //!   draw randomness from.
 //!
@@ -34,6 +35,7 @@ pub mod acls;
 pub mod activation;
 pub mod brokers;
 pub mod configs;
+pub mod context;
 pub mod elections;
 pub mod error;
 pub mod feature_updates;

@@ -13,12 +13,15 @@ use kafka_protocol::messages::{
 use kafka_protocol::protocol::{Encodable, HeaderVersion, StrBytes};
 
 use super::raft_driver::{from_request_kind, RaftHandle};
+use crate::controller::context::{KafkaPrincipal, RequestContext};
 use crate::raft::RaftResponse;
 
 /// Kafka's error code for a version outside the served range.
 pub const UNSUPPORTED_VERSION: i16 = 35;
 /// Kafka's error code for a request that is well-formed but not valid.
 pub const INVALID_REQUEST: i16 = 42;
+/// Kafka's error code for an Envelope whose principal cannot be read.
+pub const PRINCIPAL_DESERIALIZATION_FAILURE: i16 = 97;
 
 /// Which code answers an API.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -204,6 +207,7 @@ fn is_valid_software_field(value: &StrBytes) -> bool {
 /// Runs the handler for a parsed request and encodes its response frame.
 pub async fn dispatch(
     services: &Services,
+    context: &RequestContext,
     spec: &ApiSpec,
     header: RequestHeader,
     request: RequestKind,
@@ -225,11 +229,11 @@ pub async fn dispatch(
                     spec.key
                 )
             })?;
-            let response = controller.call(request, version).await?;
+            let response = controller.call(context.clone(), request, version).await?;
             encode_response_kind(correlation_id, spec.key, version, &response)
         }
         (Handler::Envelope, RequestKind::Envelope(envelope)) => {
-            let body = handle_envelope(services, envelope).await;
+            let body = handle_envelope(services, context, envelope).await;
             encode_response(correlation_id, version, &body)
         }
         (Handler::DescribeCluster, RequestKind::DescribeCluster(request)) => {
@@ -270,9 +274,20 @@ pub async fn dispatch(
 /// (or raft, for DescribeQuorum) answer it, and returns the inner response with its header.
 async fn handle_envelope(
     services: &Services,
+    context: &RequestContext,
     envelope: kafka_protocol::messages::EnvelopeRequest,
 ) -> EnvelopeResponse {
     let refuse = |code: i16| EnvelopeResponse::default().with_error_code(code);
+    let Some(principal) = envelope
+        .request_principal
+        .as_deref()
+        .and_then(KafkaPrincipal::from_envelope)
+    else {
+        return refuse(PRINCIPAL_DESERIALIZATION_FAILURE);
+    };
+    let Some(context) = context.forwarded(principal, &envelope.client_host_address) else {
+        return refuse(INVALID_REQUEST);
+    };
     let inner = match super::connection::parse_request(BytesMut::from(&envelope.request_data[..])) {
         Ok(super::connection::Parsed::Request(inner)) => inner,
         Ok(super::connection::Parsed::Reply(_)) | Err(_) => return refuse(INVALID_REQUEST),
@@ -293,7 +308,7 @@ async fn handle_envelope(
         &services.raft,
     ) {
         (Handler::Controller, body, Some(controller), _) => {
-            match controller.call(body, version).await {
+            match controller.call(context, body, version).await {
                 // Leadership was lost while the request was handled.
                 Ok(_) if !controller.is_active() => {
                     return refuse(super::controller_api::NOT_CONTROLLER)

@@ -21,6 +21,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::api::{self, ApiSpec, Services};
 use super::frame::FrameCodec;
+use crate::controller::context::RequestContext;
 
 /// Requests one connection may have in flight before yakt stops reading from it.
 const MAX_IN_FLIGHT_REQUESTS: usize = 32;
@@ -94,11 +95,13 @@ pub fn parse_request(mut frame: BytesMut) -> anyhow::Result<Parsed> {
 pub async fn serve(
     stream: TcpStream,
     peer: SocketAddr,
+    listener: String,
     max_frame_bytes: i32,
     services: Arc<Services>,
     shutdown: CancellationToken,
 ) {
     let _ = stream.set_nodelay(true);
+    let context = RequestContext::connection(&listener, peer.ip());
     let (read_half, write_half) = stream.into_split();
     let mut frames = FramedRead::new(read_half, FrameCodec::new(max_frame_bytes));
     let mut writer = write_half;
@@ -132,8 +135,9 @@ pub async fn serve(
                         Ok(Parsed::Reply(reply)) => in_flight.push_back(futures::future::Either::Left(async move { Ok(reply) })),
                         Ok(Parsed::Request(request)) => {
                             let services = Arc::clone(&services);
+                            let context = context.clone();
                             in_flight.push_back(futures::future::Either::Right(async move {
-                                api::dispatch(&services, request.spec, request.header, request.body).await
+                                api::dispatch(&services, &context, request.spec, request.header, request.body).await
                             }))
                         }
                         Err(error) => {

@@ -18,6 +18,7 @@ use kafka_protocol::messages::*;
 use kafka_protocol::protocol::StrBytes;
 
 use crate::controller::brokers::heartbeat::BrokerControlState;
+use crate::controller::context::RequestContext;
 use crate::controller::{Controller, ControllerResult};
 
 /// Kafka's NOT_CONTROLLER.
@@ -48,9 +49,10 @@ fn map<R>(
     }
 }
 
-/// Computes `request` against the controller's working image.
+/// Computes `request`, sent under `context`, against the controller's working image.
 pub fn compute(
     controller: &mut Controller,
+    _context: &RequestContext,
     request: RequestKind,
     version: i16,
     next_offset: i64,

@@ -22,6 +22,7 @@ use super::controller_api::{self, Computed};
 use super::raft_driver::{RaftEvent, RaftHandle};
 use crate::clock::now_ms;
 use crate::controller::activation::NoOpTimer;
+use crate::controller::context::RequestContext;
 use crate::controller::feature_updates::FeatureReport;
 use crate::controller::snapshots::{snapshot_of, SnapshotPolicy};
 use crate::controller::Controller;
@@ -31,6 +32,7 @@ const TICK: Duration = Duration::from_millis(100);
 
 /// A controller request and where its answer goes.
 struct Call {
+    context: RequestContext,
     request: RequestKind,
     version: i16,
     reply: oneshot::Sender<ResponseKind>,
@@ -45,11 +47,17 @@ pub struct ControllerHandle {
 }
 
 impl ControllerHandle {
-    /// Handles a controller request (a standby answers NOT_CONTROLLER).
-    pub async fn call(&self, request: RequestKind, version: i16) -> anyhow::Result<ResponseKind> {
+    /// Handles a controller request sent under `context` (a standby answers NOT_CONTROLLER).
+    pub async fn call(
+        &self,
+        context: RequestContext,
+        request: RequestKind,
+        version: i16,
+    ) -> anyhow::Result<ResponseKind> {
         let (reply, answer) = oneshot::channel();
         self.inbox
             .send(Call {
+                context,
                 request,
                 version,
                 reply,
@@ -274,6 +282,7 @@ impl ControllerLoop {
         let next_offset = self.raft.status().log_end_offset;
         let computed = controller_api::compute(
             &mut self.controller,
+            &call.context,
             call.request,
             call.version,
             next_offset,

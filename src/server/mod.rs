@@ -153,7 +153,7 @@ async fn accept_loop(
             accepted = listener.accept() => match accepted {
                 Ok((stream, peer)) => {
                     tracing::debug!(listener = %name, %peer, "accepted");
-                    connections.spawn(connection::serve(stream, peer, max_frame_bytes, Arc::clone(&services), shutdown.clone()));
+                    connections.spawn(connection::serve(stream, peer, name.clone(), max_frame_bytes, Arc::clone(&services), shutdown.clone()));
                 }
                 Err(error) => {
                     // Out of file descriptors and the like: back off instead of spinning.
