@@ -437,6 +437,7 @@ pub fn api_key_of(request: &RequestKind) -> Option<ApiKey> {
         RequestKind::RemoveRaftVoter(_) => ApiKey::RemoveRaftVoter,
         RequestKind::UpdateRaftVoter(_) => ApiKey::UpdateRaftVoter,
         RequestKind::DescribeCluster(_) => ApiKey::DescribeCluster,
+        RequestKind::ControllerRegistration(_) => ApiKey::ControllerRegistration,
         _ => return None,
     })
 }

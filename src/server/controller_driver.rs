@@ -19,6 +19,7 @@ use yakt_log::FileSystem;
 use yakt_wire::{encode_frame, records_of, BatchView, MetadataRecord};
 
 use super::controller_api::{self, Computed};
+use super::controller_registration::{self, RegistrationView};
 use super::raft_driver::{RaftEvent, RaftHandle};
 use crate::clock::now_ms;
 use crate::controller::activation::NoOpTimer;
@@ -44,6 +45,7 @@ pub struct ControllerHandle {
     inbox: mpsc::Sender<Call>,
     features: watch::Receiver<FeatureReport>,
     active: watch::Receiver<bool>,
+    registrations: watch::Receiver<RegistrationView>,
 }
 
 impl ControllerHandle {
@@ -78,6 +80,12 @@ impl ControllerHandle {
     /// What ApiVersions reports about features.
     pub fn features(&self) -> FeatureReport {
         self.features.borrow().clone()
+    }
+
+    /// The committed image's controller registrations and metadata.version, as they change
+    /// (for this node's own registration and for DescribeCluster).
+    pub fn registration_view(&self) -> watch::Receiver<RegistrationView> {
+        self.registrations.clone()
     }
 }
 
@@ -127,6 +135,9 @@ pub fn spawn(
     let (inbox, calls) = mpsc::channel(1024);
     let (features_tx, features) = watch::channel(start.controller.feature_report());
     let (active_tx, active) = watch::channel(false);
+    let (registrations_tx, registrations) = watch::channel(
+        RegistrationView::default().next(start.controller.committed(), None),
+    );
     let event_loop = ControllerLoop {
         controller: start.controller,
         bootstrap: start.bootstrap,
@@ -138,6 +149,7 @@ pub fn spawn(
         noop: None,
         features: features_tx,
         active: active_tx,
+        registrations: registrations_tx,
         last_snapshot_end: -1,
     };
     let task = tokio::spawn(event_loop.run(start.events, calls));
@@ -146,6 +158,7 @@ pub fn spawn(
             inbox,
             features,
             active,
+            registrations,
         },
         task,
     )
@@ -162,6 +175,7 @@ struct ControllerLoop {
     noop: Option<NoOpTimer>,
     features: watch::Sender<FeatureReport>,
     active: watch::Sender<bool>,
+    registrations: watch::Sender<RegistrationView>,
     last_snapshot_end: i64,
 }
 
@@ -205,9 +219,11 @@ impl ControllerLoop {
                 }
                 self.maybe_snapshot(epoch).await?;
                 self.publish_features();
+                self.publish_registrations();
             }
             RaftEvent::SnapshotLoaded { end_offset, epoch } => {
-                self.load_snapshot(end_offset, epoch)?
+                self.load_snapshot(end_offset, epoch)?;
+                self.publish_registrations();
             }
             RaftEvent::LeaderChange {
                 epoch, is_leader, ..
@@ -410,6 +426,15 @@ impl ControllerLoop {
             .await?;
         tracing::info!(end_offset = content.end_offset, epoch, "wrote a snapshot");
         Ok(())
+    }
+
+    fn publish_registrations(&self) {
+        let high_watermark = self.raft.status().high_watermark;
+        controller_registration::publish(
+            &self.registrations,
+            self.controller.committed(),
+            high_watermark,
+        );
     }
 
     fn publish_features(&mut self) {

@@ -13,6 +13,7 @@ pub mod cluster;
 pub mod connection;
 pub mod controller_api;
 pub mod controller_driver;
+pub mod controller_registration;
 pub mod frame;
 pub mod raft_driver;
 
