@@ -25,8 +25,11 @@ use crate::controller::snapshots::SnapshotPolicy;
 use crate::controller::{Controller, ControllerSettings};
 use crate::raft::{self, RaftConfig, RaftEngine};
 use crate::server::client::{Peer, PeerOptions};
-use crate::server::cluster::{ClusterInfo, ControllerEndpoint};
+use crate::server::cluster::ClusterInfo;
 use crate::server::controller_driver::{self, ControllerStart};
+use crate::server::controller_registration::{
+    advertised_listeners, local_host_name, Registration, RegistrationTask,
+};
 use crate::server::raft_driver::{RaftDriver, RaftHandle};
 use crate::server::{self, ServerHandle, ServerOptions, Services};
 use crate::storage::{DiskLog, FileQuorumStateStore};
@@ -40,6 +43,8 @@ pub struct Node {
     server: ServerHandle,
     raft: RaftDriver,
     controller_task: tokio::task::JoinHandle<anyhow::Result<()>>,
+    registration_task: tokio::task::JoinHandle<()>,
+    incarnation_id: yakt_wire::Uuid,
     _lock: DirLock,
 }
 
@@ -125,22 +130,28 @@ impl Node {
             socket_request_max_bytes: config.socket_request_max_bytes,
             services: Services {
                 raft: Some(raft.handle()),
-                controller: Some(controller),
+                controller: Some(controller.clone()),
                 cluster: Some(ClusterInfo {
                     cluster_id: cluster_id.clone(),
-                    controllers: voter_set
-                        .voters
-                        .iter()
-                        .map(|(&id, endpoint)| ControllerEndpoint {
-                            id,
-                            host: endpoint.host.clone(),
-                            port: endpoint.port,
-                        })
-                        .collect(),
                 }),
             },
         })
         .await?;
+        let registration = Registration {
+            controller_id: config.node_id,
+            incarnation_id: yakt_wire::Uuid::random(),
+            listeners: advertised_listeners(config, server.local_addrs(), &local_host_name()),
+            features: controller.features().supported,
+        };
+        let incarnation_id = registration.incarnation_id;
+        let registration_task = RegistrationTask {
+            registration,
+            controller,
+            raft: raft.handle(),
+            voters: voter_set.voters.clone(),
+            request_timeout,
+        }
+        .spawn();
         tracing::info!(
             node_id = config.node_id,
             %cluster_id,
@@ -152,6 +163,8 @@ impl Node {
             server,
             raft,
             controller_task,
+            registration_task,
+            incarnation_id,
             _lock: lock,
         })
     }
@@ -167,6 +180,11 @@ impl Node {
             .iter()
             .find(|(n, _)| n == name)
             .map(|(_, addr)| *addr)
+    }
+
+    /// The incarnation id this process registers with (KIP-919), new on every start.
+    pub fn incarnation_id(&self) -> yakt_wire::Uuid {
+        self.incarnation_id
     }
 
     /// The raft event loop, e.g. to watch the role and high watermark.
@@ -193,6 +211,7 @@ impl Node {
     /// Stops the node gracefully: a leader resigns first, then the listeners stop accepting
     /// and answer what they already read.
     pub async fn shutdown(self) {
+        self.registration_task.abort();
         self.controller_task.abort();
         if let Err(error) = self.raft.shutdown(SHUTDOWN_GRACE).await {
             tracing::error!(%error, "raft stopped with an error");

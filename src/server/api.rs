@@ -241,12 +241,18 @@ pub async fn dispatch(
                 .cluster
                 .as_ref()
                 .ok_or_else(|| anyhow::anyhow!("DescribeCluster needs the cluster's identity"))?;
-            let body = super::cluster::describe_cluster(
+            let view = services
+                .controller
+                .as_ref()
+                .map(|c| c.registration_view().borrow().clone())
+                .unwrap_or_default();
+            let input = super::cluster::DescribeClusterInput {
                 cluster,
-                services.raft.as_ref(),
-                version,
-                &request,
-            );
+                view: &view,
+                leader_id: services.raft.as_ref().and_then(|r| r.status().leader_id),
+                listener: &context.listener,
+            };
+            let body = super::cluster::describe_cluster(input, version, &request);
             encode_response(correlation_id, version, &body)
         }
         (Handler::Raft, request) => {

@@ -388,7 +388,10 @@ impl RegistrationTask {
             .next()
             .ok_or_else(|| format!("no address for {}", endpoint.host))?;
         let options = PeerOptions {
-            client_id: format!("controller-{}-registration", self.registration.controller_id),
+            client_id: format!(
+                "controller-{}-registration",
+                self.registration.controller_id
+            ),
             connect_timeout: self.request_timeout,
             ..PeerOptions::default()
         };
@@ -413,5 +416,266 @@ async fn wait_for_change(
         changed = views.changed() => changed.is_ok(),
         changed = status.changed() => changed.is_ok(),
         () = sleep => true,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Endpoint;
+    use crate::controller::feature_updates::supported_features;
+
+    fn ours() -> Registration {
+        Registration {
+            controller_id: 2,
+            incarnation_id: Uuid::new(7, 7),
+            listeners: vec![endpoint("CONTROLLER", 9093), endpoint("SECOND", 9193)],
+            features: supported_features(),
+        }
+    }
+
+    fn endpoint(name: &str, port: u16) -> ControllerEndpoint {
+        ControllerEndpoint {
+            name: name.into(),
+            host: "c2".into(),
+            port,
+            ..Default::default()
+        }
+    }
+
+    /// The image's registration, as replaying the request's record makes it.
+    fn as_registered(registration: &Registration) -> ControllerRegistration {
+        ControllerRegistration {
+            id: registration.controller_id,
+            incarnation_id: registration.incarnation_id,
+            zk_migration_ready: false,
+            listeners: registration.listeners.clone(),
+            supported_features: registration.features.clone(),
+        }
+    }
+
+    fn view_with(registered: Option<ControllerRegistration>) -> RegistrationView {
+        RegistrationView {
+            metadata_version: Some(25),
+            caught_up: true,
+            controllers: Arc::new(registered.into_iter().map(|r| (r.id, r)).collect()),
+        }
+    }
+
+    #[test]
+    fn sends_when_no_registration_holds_this_id() {
+        assert_eq!(decide(&ours(), &view_with(None)), Decision::Send);
+        let mut other_node = as_registered(&ours());
+        other_node.id = 3;
+        assert_eq!(
+            decide(&ours(), &view_with(Some(other_node))),
+            Decision::Send
+        );
+    }
+
+    #[test]
+    fn stops_once_the_image_holds_exactly_this_registration() {
+        let registered = as_registered(&ours());
+        assert_eq!(
+            decide(&ours(), &view_with(Some(registered.clone()))),
+            Decision::Registered
+        );
+        // Listener order is not part of the registration's meaning.
+        let mut reordered = registered;
+        reordered.listeners.reverse();
+        assert_eq!(
+            decide(&ours(), &view_with(Some(reordered))),
+            Decision::Registered
+        );
+    }
+
+    #[test]
+    fn registers_again_when_the_image_holds_another_incarnation_listeners_or_features() {
+        let registered = as_registered(&ours());
+        let mut changes: Vec<ControllerRegistration> = Vec::new();
+        let mut restarted = registered.clone();
+        restarted.incarnation_id = Uuid::new(8, 8);
+        changes.push(restarted);
+        let mut moved = registered.clone();
+        moved.listeners[0].port = 9999;
+        changes.push(moved);
+        let mut fewer = registered.clone();
+        fewer.listeners.pop();
+        changes.push(fewer);
+        let mut protocol = registered.clone();
+        protocol.listeners[1].security_protocol = 1;
+        changes.push(protocol);
+        let mut older = registered.clone();
+        older
+            .supported_features
+            .insert("metadata.version".into(), (7, 25));
+        changes.push(older);
+        let mut extra = registered.clone();
+        extra
+            .supported_features
+            .insert("new.feature".into(), (0, 1));
+        changes.push(extra);
+        let mut migrating = registered;
+        migrating.zk_migration_ready = true;
+        changes.push(migrating);
+        for change in changes {
+            assert_eq!(
+                decide(&ours(), &view_with(Some(change.clone()))),
+                Decision::Send,
+                "{change:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn waits_for_a_caught_up_image_at_3_7_iv0_or_later() {
+        let mut view = view_with(None);
+        view.caught_up = false;
+        assert_eq!(decide(&ours(), &view), Decision::WaitForMetadata);
+        view.caught_up = true;
+        for (level, expected) in [
+            (None, Decision::WaitForMetadata),
+            (Some(7), Decision::WaitForMetadata),
+            (Some(14), Decision::WaitForMetadata),
+            (Some(15), Decision::Send),
+            (Some(30), Decision::Send),
+        ] {
+            view.metadata_version = level;
+            assert_eq!(decide(&ours(), &view), expected, "{level:?}");
+        }
+    }
+
+    #[test]
+    fn the_view_follows_the_committed_image_and_remembers_catching_up() {
+        use yakt_wire::{FeatureLevelRecord, MetadataRecord, RegisterControllerRecord};
+        let mut replayer = Replayer::new();
+        let start = RegistrationView::default().next(&replayer, None);
+        assert_eq!((start.metadata_version, start.caught_up), (None, false));
+        let records: Vec<MetadataRecord> = vec![
+            FeatureLevelRecord {
+                name: "metadata.version".into(),
+                feature_level: 25,
+                ..Default::default()
+            }
+            .into(),
+            as_registered(&ours()).to_record().into(),
+            RegisterControllerRecord {
+                controller_id: 1,
+                ..Default::default()
+            }
+            .into(),
+        ];
+        for (offset, record) in records.iter().enumerate() {
+            replayer.replay(record, offset as i64).unwrap();
+        }
+        // Applied through offset 2; raft's high watermark 5 is ahead.
+        let behind = start.next(&replayer, Some(5));
+        assert!(!behind.caught_up);
+        assert_eq!(behind.metadata_version, Some(25));
+        assert_eq!(
+            behind.controllers.keys().copied().collect::<Vec<_>>(),
+            vec![1, 2]
+        );
+        let caught_up = behind.next(&replayer, Some(3));
+        assert!(caught_up.caught_up);
+        assert_eq!(decide(&ours(), &caught_up), Decision::Registered);
+        assert!(caught_up.next(&replayer, Some(50)).caught_up);
+    }
+
+    #[test]
+    fn the_request_carries_what_is_registered() {
+        let request = ours().request();
+        assert_eq!(request.controller_id, 2);
+        assert_eq!(Uuid::from(request.incarnation_id), Uuid::new(7, 7));
+        assert!(!request.zk_migration_ready);
+        let listeners: Vec<_> = request
+            .listeners
+            .iter()
+            .map(|l| {
+                (
+                    l.name.to_string(),
+                    l.host.to_string(),
+                    l.port,
+                    l.security_protocol,
+                )
+            })
+            .collect();
+        assert_eq!(
+            listeners,
+            vec![
+                ("CONTROLLER".into(), "c2".into(), 9093, 0),
+                ("SECOND".into(), "c2".into(), 9193, 0)
+            ]
+        );
+        let features: BTreeMap<_, _> = request
+            .features
+            .iter()
+            .map(|f| {
+                (
+                    f.name.to_string(),
+                    (f.min_supported_version, f.max_supported_version),
+                )
+            })
+            .collect();
+        assert_eq!(features, supported_features());
+        assert!(
+            features.contains_key("metadata.version") && features.contains_key("kraft.version")
+        );
+    }
+
+    #[test]
+    fn advertised_listeners_resolve_wildcard_hosts_and_ephemeral_ports() {
+        let mut config = crate::config::ControllerConfigBuilder::new(1)
+            .listener("127.0.0.1", 9093)
+            .set("controller.quorum.voters", "1@127.0.0.1:9093")
+            .metadata_log_dir(std::path::Path::new("/tmp/unused"))
+            .build()
+            .unwrap();
+        config.advertised_listeners = vec![
+            Endpoint::new("CONTROLLER", "", 0),
+            Endpoint::new("SECURE", "c.example", 9094),
+        ];
+        config
+            .listener_security_protocol_map
+            .insert("SECURE".into(), SecurityProtocol::SaslSsl);
+        let bound = [
+            (
+                "CONTROLLER".to_string(),
+                SocketAddr::from(([0, 0, 0, 0], 41000)),
+            ),
+            ("SECURE".to_string(), SocketAddr::from(([0, 0, 0, 0], 9094))),
+        ];
+        let listeners = advertised_listeners(&config, &bound, "node1.example");
+        let seen: Vec<_> = listeners
+            .iter()
+            .map(|l| {
+                (
+                    l.name.as_str(),
+                    l.host.as_str(),
+                    l.port,
+                    l.security_protocol,
+                )
+            })
+            .collect();
+        assert_eq!(
+            seen,
+            vec![
+                ("CONTROLLER", "node1.example", 41000, 0),
+                ("SECURE", "c.example", 9094, 3)
+            ]
+        );
+    }
+
+    #[test]
+    fn backoff_doubles_from_100_ms_up_to_120_s_and_resets() {
+        let mut backoff = Backoff::default();
+        let delays: Vec<_> = (0..4).map(|_| backoff.next_delay()).collect();
+        assert_eq!(delays, [100, 200, 400, 800].map(Duration::from_millis));
+        for _ in 0..30 {
+            backoff.next_delay();
+        }
+        assert_eq!(backoff.next_delay(), MAX_BACKOFF);
+        backoff.reset();
+        assert_eq!(backoff.next_delay(), INITIAL_BACKOFF);
     }
 }
