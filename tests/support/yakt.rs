@@ -161,13 +161,15 @@ impl YaktProcess {
 }
 
 /// The active controller every one of `ports` (controllers on 127.0.0.1) names through
-/// DescribeCluster (EndpointType 2, as `--bootstrap-controller` clients ask), once they agree;
-/// `None` while any of them is unreachable, knows no leader, or disagrees.
+/// DescribeCluster (EndpointType 2, as `--bootstrap-controller` clients ask), once they agree
+/// and each lists all of `ports` (every one of them registered, KIP-919); `None` while any of
+/// them is unreachable, knows no registered leader, disagrees, or lacks a registration.
 pub async fn agreed_controller(ports: impl IntoIterator<Item = u16>) -> Option<i32> {
     use kafka_protocol::messages::{DescribeClusterRequest, RequestKind, ResponseKind};
     use yakt::server::client::{Peer, PeerOptions};
+    let ports: Vec<u16> = ports.into_iter().collect();
     let mut seen = Vec::new();
-    for port in ports {
+    for &port in &ports {
         let peer = Peer::new(
             SocketAddr::from(([127, 0, 0, 1], port)),
             PeerOptions::default(),
@@ -180,6 +182,10 @@ pub async fn agreed_controller(ports: impl IntoIterator<Item = u16>) -> Option<i
         else {
             return None;
         };
+        let listed: Vec<i32> = response.brokers.iter().map(|b| b.port).collect();
+        if !ports.iter().all(|p| listed.contains(&i32::from(*p))) {
+            return None;
+        }
         seen.push(response.controller_id.0);
     }
     let first = *seen.first()?;
