@@ -24,7 +24,7 @@ use crate::config::{ControllerConfig, Endpoint};
 use crate::controller::snapshots::SnapshotPolicy;
 use crate::controller::{Controller, ControllerSettings};
 use crate::raft::{self, RaftConfig, RaftEngine};
-use crate::server::client::{Peer, PeerOptions};
+use crate::server::client::PeerOptions;
 use crate::server::cluster::ClusterInfo;
 use crate::server::controller_driver::{self, ControllerStart};
 use crate::server::controller_registration::{
@@ -51,6 +51,7 @@ pub struct Node {
 /// Who votes, and at which kraft.version the quorum runs.
 struct VoterSet {
     voters: BTreeMap<raft::NodeId, raft::Endpoint>,
+    directory_ids: BTreeMap<raft::NodeId, yakt_wire::Uuid>,
     kraft_version: i16,
 }
 
@@ -83,16 +84,10 @@ impl Node {
         let voter_set = voter_set(config, &*fs, &partition_dir)?;
         let store =
             FileQuorumStateStore::new(Arc::clone(&fs), &partition_dir, voter_set.kraft_version);
-        let raft_config = raft_config(
-            config,
-            &cluster_id,
-            meta.directory_id,
-            voter_set.voters.clone(),
-        );
+        let raft_config = raft_config(config, &cluster_id, meta.directory_id, &voter_set);
         let seed = rand_seed();
         let engine = RaftEngine::new(raft_config, log, store, seed, now_ms())
             .context("cannot start the raft engine")?;
-        let peers = peers(config, &voter_set.voters).await?;
         let request_timeout = Duration::from_millis(config.quorum.request_timeout_ms.max(1) as u64);
         let (controller, listen_from) = start_controller(
             config,
@@ -105,7 +100,7 @@ impl Node {
         let (events_tx, events) = tokio::sync::mpsc::unbounded_channel();
         let raft = RaftDriver::spawn(
             engine,
-            peers,
+            peer_options(config),
             request_timeout,
             Some((listen_from, events_tx)),
         );
@@ -305,7 +300,18 @@ fn voter_set(
             .collect();
         return Ok(VoterSet {
             voters,
+            directory_ids: BTreeMap::new(),
             kraft_version: 0,
+        });
+    }
+    let has_checkpoint = snapshot::latest_snapshot(fs, partition_dir)?.is_some();
+    if !has_checkpoint && !config.quorum_bootstrap_servers.is_empty() {
+        // Formatted with --no-initial-controllers: an observer that learns the voters from the
+        // leader's log (and may be added as a voter).
+        return Ok(VoterSet {
+            voters: BTreeMap::new(),
+            directory_ids: BTreeMap::new(),
+            kraft_version: 1,
         });
     }
     let bootstrap = snapshot::read_snapshot(fs, partition_dir, SnapshotId::BOOTSTRAP)
@@ -322,6 +328,7 @@ fn voter_set(
         .map(String::as_str)
         .unwrap_or("CONTROLLER");
     let mut voters = BTreeMap::new();
+    let mut directory_ids = BTreeMap::new();
     let mut kraft_version = 1;
     for record in &bootstrap.control_records {
         let record = record.decode().with_context(|| {
@@ -340,6 +347,7 @@ fn voter_set(
                         .find(|e| e.name.as_str() == listener)
                         .or(voter.endpoints.first())
                         .with_context(|| format!("voter {} has no endpoint", voter.voter_id.0))?;
+                    directory_ids.insert(voter.voter_id.0, voter.voter_directory_id.into());
                     voters.insert(
                         voter.voter_id.0,
                         raft::Endpoint {
@@ -360,6 +368,7 @@ fn voter_set(
     }
     Ok(VoterSet {
         voters,
+        directory_ids,
         kraft_version,
     })
 }
@@ -368,11 +377,30 @@ fn raft_config(
     config: &ControllerConfig,
     cluster_id: &str,
     directory_id: Option<yakt_wire::Uuid>,
-    voters: BTreeMap<raft::NodeId, raft::Endpoint>,
+    voter_set: &VoterSet,
 ) -> RaftConfig {
-    let mut raft = RaftConfig::new(config.node_id, cluster_id, voters);
+    let mut raft = RaftConfig::new(config.node_id, cluster_id, voter_set.voters.clone());
     let millis = |value: i32| value.max(0) as u64;
     raft.directory_id = directory_id.unwrap_or_default();
+    raft.kraft_version = voter_set.kraft_version;
+    raft.voter_directory_ids = voter_set.directory_ids.clone();
+    // As `format --standalone` records it: the first advertised controller listener.
+    raft.local_endpoint = config.advertised_listeners.first().map(|e| raft::Endpoint {
+        host: if e.host.is_empty() {
+            "localhost".to_owned()
+        } else {
+            e.host.clone()
+        },
+        port: e.port,
+    });
+    raft.bootstrap_servers = config
+        .quorum_bootstrap_servers
+        .iter()
+        .map(|s| raft::Endpoint {
+            host: s.host.clone(),
+            port: s.port,
+        })
+        .collect();
     if let Some(name) = config.controller_listener_names.first() {
         raft.listener_name = name.clone();
     }
@@ -385,34 +413,14 @@ fn raft_config(
     raft
 }
 
-async fn peers(
-    config: &ControllerConfig,
-    voters: &BTreeMap<raft::NodeId, raft::Endpoint>,
-) -> anyhow::Result<BTreeMap<raft::NodeId, Peer>> {
-    let mut peers = BTreeMap::new();
-    for (&id, endpoint) in voters {
-        if id == config.node_id {
-            continue;
-        }
-        let addr = tokio::net::lookup_host((endpoint.host.as_str(), endpoint.port))
-            .await
-            .with_context(|| {
-                format!(
-                    "cannot resolve voter {id} at {}:{}",
-                    endpoint.host, endpoint.port
-                )
-            })?
-            .next()
-            .with_context(|| format!("no address for voter {id}"))?;
-        let options = PeerOptions {
-            client_id: format!("raft-client-{}", config.node_id),
-            connect_timeout: Duration::from_millis(config.quorum.request_timeout_ms.max(1) as u64),
-            backoff: Duration::from_millis(config.quorum.retry_backoff_ms.max(1) as u64),
-            ..PeerOptions::default()
-        };
-        peers.insert(id, Peer::new(addr, options));
+/// How the raft loop connects to other controllers.
+fn peer_options(config: &ControllerConfig) -> PeerOptions {
+    PeerOptions {
+        client_id: format!("raft-client-{}", config.node_id),
+        connect_timeout: Duration::from_millis(config.quorum.request_timeout_ms.max(1) as u64),
+        backoff: Duration::from_millis(config.quorum.retry_backoff_ms.max(1) as u64),
+        ..PeerOptions::default()
     }
-    Ok(peers)
 }
 
 /// A seed for the engine's election jitter; different on every start and every node.

@@ -17,7 +17,9 @@ pub struct RaftConfig {
     /// The cluster id from `meta.properties`; requests carrying another one are refused with
     /// INCONSISTENT_CLUSTER_ID.
     pub cluster_id: String,
-    /// The static voter set (`controller.quorum.voters`) and each voter's controller endpoint.
+    /// The bootstrap voter set (`controller.quorum.voters`, or the 0-0 checkpoint's
+    /// VotersRecord) and each voter's controller endpoint. VotersRecords in the log replace it
+    /// (see [`super::voters`]); the engine's current set is `RaftEngine::voter_set`.
     pub voters: BTreeMap<NodeId, Endpoint>,
     /// The controller listener's name (the first of `controller.listener.names`), sent with the
     /// leader's endpoint in BeginQuorumEpoch.
@@ -27,10 +29,12 @@ pub struct RaftConfig {
     pub kraft_version: i16,
     /// Each voter's directory id, when known (kraft.version 1); sent as `VoterDirectoryId`.
     pub voter_directory_ids: BTreeMap<NodeId, Uuid>,
-    /// Offset of the last VotersRecord in the log, if the log holds one (the 0-0 bootstrap
-    /// checkpoint does not count). At kraft.version 1 a leader whose log holds none writes the
-    /// voter set in its start-of-epoch batch.
-    pub voters_record_offset: Option<i64>,
+    /// This node's own endpoint on the controller listener, as it advertises it: a voter whose
+    /// entry in the voter set differs sends UpdateRaftVoter (KIP-853).
+    pub local_endpoint: Option<Endpoint>,
+    /// `controller.quorum.bootstrap.servers`: where an observer that knows no voter (or no
+    /// leader) sends Fetch. They are addressed as nodes -2, -3, ... (Kafka's bootstrap ids).
+    pub bootstrap_servers: Vec<Endpoint>,
     /// `controller.quorum.election.timeout.ms`; each election timeout is drawn in [T, 2T).
     pub election_timeout_ms: u64,
     /// `controller.quorum.fetch.timeout.ms`: a voter that has not fetched successfully for this
@@ -69,7 +73,8 @@ impl RaftConfig {
             listener_name: "CONTROLLER".to_owned(),
             kraft_version: 0,
             voter_directory_ids: BTreeMap::new(),
-            voters_record_offset: None,
+            local_endpoint: None,
+            bootstrap_servers: Vec::new(),
             election_timeout_ms: 1_000,
             fetch_timeout_ms: 2_000,
             election_backoff_max_ms: 1_000,

@@ -1,18 +1,18 @@
 //! Control batches the engine writes itself: the LeaderChangeMessage a new leader appends at the
 //! start of its epoch, followed at kraft.version 1, while the log holds no voter set yet, by a
 //! KRaftVersionRecord and a VotersRecord (kraft-interop.md §2.3, Kafka's
-//! `LeaderState.appendStartOfEpochControlRecords`). A control record's key is `int16 version =
+//! `LeaderState.appendStartOfEpochControlRecords`), and the VotersRecord batch of a voter
+//! change (KIP-853). A control record's key is `int16 version =
 //! 0, int16 type`; its value is the message at version 0.
 
 use bytes::{Bytes, BytesMut};
 use kafka_protocol::messages::leader_change_message::{LeaderChangeMessage, Voter};
-use kafka_protocol::messages::voters_record::{self, VotersRecord};
 use kafka_protocol::messages::KRaftVersionRecord;
-use kafka_protocol::protocol::{Decodable, Encodable, StrBytes};
-use yakt_wire::batch::{check_batch, BatchBuilder, BatchView, Scan};
-use yakt_wire::Uuid;
+use kafka_protocol::protocol::{Decodable, Encodable};
+use yakt_wire::batch::{BatchBuilder, BatchView};
 
-use super::types::{Endpoint, NodeId};
+use super::types::NodeId;
+use super::voters::VoterSet;
 
 /// Control record type of LeaderChangeMessage.
 pub const LEADER_CHANGE_TYPE: i16 = 2;
@@ -21,61 +21,12 @@ pub const KRAFT_VERSION_TYPE: i16 = 5;
 /// Control record type of VotersRecord.
 pub const VOTERS_TYPE: i16 = 6;
 
-/// One voter as a VotersRecord names it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct VoterEntry {
-    /// Its id.
-    pub id: NodeId,
-    /// Its metadata directory id.
-    pub directory_id: Uuid,
-    /// Its controller endpoint, with the listener name.
-    pub endpoint: Option<(String, Endpoint)>,
-}
-
-/// The voter set a kraft.version 1 leader writes at the start of its first epoch.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct VoterSetRecords {
-    /// The finalized kraft.version.
-    pub kraft_version: i16,
-    /// The voters.
-    pub voters: Vec<VoterEntry>,
-}
-
 fn encode<T: Encodable>(message: &T) -> BytesMut {
     let mut value = BytesMut::new();
     message
         .encode(&mut value, 0)
         .expect("a control record built here always encodes at version 0");
     value
-}
-
-fn voters_record(set: &VoterSetRecords) -> VotersRecord {
-    let voters = set
-        .voters
-        .iter()
-        .map(|voter| {
-            let endpoints = voter
-                .endpoint
-                .iter()
-                .map(|(name, endpoint)| {
-                    voters_record::Endpoint::default()
-                        .with_name(StrBytes::from_string(name.clone()))
-                        .with_host(StrBytes::from_string(endpoint.host.clone()))
-                        .with_port(endpoint.port)
-                })
-                .collect();
-            voters_record::Voter::default()
-                .with_voter_id(voter.id.into())
-                .with_voter_directory_id(voter.directory_id.into())
-                .with_endpoints(endpoints)
-                .with_k_raft_version_feature(
-                    voters_record::KRaftVersionFeature::default()
-                        .with_min_supported_version(0)
-                        .with_max_supported_version(1),
-                )
-        })
-        .collect();
-    VotersRecord::default().with_version(0).with_voters(voters)
 }
 
 /// The start-of-epoch control batch: a LeaderChangeMessage, then (when `voter_set` is given) a
@@ -87,7 +38,7 @@ pub fn start_of_epoch_batch(
     leader_id: NodeId,
     voters: impl IntoIterator<Item = NodeId>,
     granting_voters: impl IntoIterator<Item = NodeId>,
-    voter_set: Option<&VoterSetRecords>,
+    voter_set: Option<(i16, &VoterSet)>,
 ) -> Bytes {
     let to_voters = |ids: &mut dyn Iterator<Item = NodeId>| -> Vec<Voter> {
         ids.map(|id| Voter::default().with_voter_id(id)).collect()
@@ -102,43 +53,30 @@ pub fn start_of_epoch_batch(
         Some(&control_key(LEADER_CHANGE_TYPE)),
         Some(&encode(&message)),
     );
-    if let Some(set) = voter_set {
+    if let Some((kraft_version, set)) = voter_set {
         let version = KRaftVersionRecord::default()
             .with_version(0)
-            .with_k_raft_version(set.kraft_version);
+            .with_k_raft_version(kraft_version);
         builder.push(
             Some(&control_key(KRAFT_VERSION_TYPE)),
             Some(&encode(&version)),
         );
         builder.push(
             Some(&control_key(VOTERS_TYPE)),
-            Some(&encode(&voters_record(set))),
+            Some(&encode(&set.to_record())),
         );
     }
     builder.build()
 }
 
-/// The offset of the last VotersRecord in `batches` (whole batches, as fetched), if any.
-pub fn last_voters_record_offset(batches: &[u8]) -> Option<i64> {
-    let mut position = 0;
-    let mut found = None;
-    while position < batches.len() {
-        let Ok(Scan::Batch(header)) = check_batch(&batches[position..], usize::MAX >> 1) else {
-            break;
-        };
-        let size = header.size_in_bytes();
-        if header.is_control() {
-            if let Ok(view) = BatchView::parse(&batches[position..position + size]) {
-                for record in view.records().flatten() {
-                    if record.key == Some(&control_key(VOTERS_TYPE)[..]) {
-                        found = Some(header.base_offset + i64::from(record.offset_delta));
-                    }
-                }
-            }
-        }
-        position += size;
-    }
-    found
+/// A control batch holding one VotersRecord: a leader's voter change (KIP-853).
+pub fn voters_batch(base_offset: i64, epoch: i32, timestamp_ms: i64, set: &VoterSet) -> Bytes {
+    let mut builder = BatchBuilder::new(base_offset, epoch, timestamp_ms).control();
+    builder.push(
+        Some(&control_key(VOTERS_TYPE)),
+        Some(&encode(&set.to_record())),
+    );
+    builder.build()
 }
 
 /// The key of a control record of `record_type`.
@@ -189,21 +127,24 @@ mod tests {
 
     #[test]
     fn a_kraft_version_1_start_of_epoch_batch_carries_the_voter_set() {
-        let set = VoterSetRecords {
-            kraft_version: 1,
-            voters: vec![VoterEntry {
-                id: 1,
-                directory_id: Uuid::new(7, 9),
-                endpoint: Some((
-                    "CONTROLLER".into(),
-                    Endpoint {
-                        host: "c1".into(),
-                        port: 9093,
-                    },
-                )),
-            }],
-        };
-        let batch = start_of_epoch_batch(0, 1, 5, 1, [1], [1], Some(&set));
+        use crate::raft::types::Endpoint;
+        use crate::raft::voters::{quorum_records, QuorumRecord};
+        use kafka_protocol::messages::VotersRecord;
+        use std::collections::BTreeMap;
+        use yakt_wire::Uuid;
+        let endpoints = BTreeMap::from([(
+            1,
+            Endpoint {
+                host: "c1".into(),
+                port: 9093,
+            },
+        )]);
+        let set = VoterSet::from_endpoints(
+            &endpoints,
+            &BTreeMap::from([(1, Uuid::new(7, 9))]),
+            "CONTROLLER",
+        );
+        let batch = start_of_epoch_batch(0, 1, 5, 1, [1], [1], Some((1, &set)));
         let view = BatchView::parse(&batch).unwrap();
         let keys: Vec<Vec<u8>> = view
             .records()
@@ -225,10 +166,18 @@ mod tests {
             Uuid::new(7, 9)
         );
         assert_eq!(decoded.voters[0].endpoints[0].port, 9093);
-        assert_eq!(last_voters_record_offset(&batch), Some(2));
         assert_eq!(
-            last_voters_record_offset(&leader_change_batch(0, 1, 5, 1, [1], [1])),
-            None
+            quorum_records(&batch, None),
+            vec![
+                QuorumRecord::KRaftVersion(1, 1),
+                QuorumRecord::Voters(2, set.clone())
+            ]
+        );
+        assert!(quorum_records(&leader_change_batch(0, 1, 5, 1, [1], [1]), None).is_empty());
+        let change = voters_batch(9, 2, 5, &set);
+        assert_eq!(
+            quorum_records(&change, None),
+            vec![QuorumRecord::Voters(9, set)]
         );
     }
 

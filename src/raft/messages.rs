@@ -4,7 +4,7 @@
 //!
 //! Fields are filled for the newest versions Kafka 4.x sends (Vote v2, BeginQuorumEpoch v1,
 //! EndQuorumEpoch v1 with `PreferredCandidates`, Fetch v15+ with `ReplicaState`, FetchSnapshot v1,
-//! DescribeQuorum v2). A driver speaking an older version to a peer clears the fields that
+//! DescribeQuorum v2, AddRaftVoter, RemoveRaftVoter and UpdateRaftVoter v0). A driver speaking an older version to a peer clears the fields that
 //! version lacks (e.g. moves `ReplicaState.ReplicaId` to `ReplicaId` below Fetch v15).
 
 use bytes::Bytes;
@@ -16,6 +16,10 @@ use kafka_protocol::messages::{
     DescribeQuorumResponse, EndQuorumEpochRequest, EndQuorumEpochResponse, FetchRequest,
     FetchResponse, FetchSnapshotRequest, FetchSnapshotResponse, TopicName, VoteRequest,
     VoteResponse,
+};
+use kafka_protocol::messages::{
+    AddRaftVoterRequest, AddRaftVoterResponse, RemoveRaftVoterRequest, RemoveRaftVoterResponse,
+    UpdateRaftVoterRequest, UpdateRaftVoterResponse,
 };
 use kafka_protocol::protocol::StrBytes;
 use yakt_wire::{Uuid, METADATA_TOPIC_ID};
@@ -35,6 +39,9 @@ pub enum RaftRequest {
     Fetch(FetchRequest),
     FetchSnapshot(FetchSnapshotRequest),
     DescribeQuorum(DescribeQuorumRequest),
+    AddRaftVoter(AddRaftVoterRequest),
+    RemoveRaftVoter(RemoveRaftVoterRequest),
+    UpdateRaftVoter(UpdateRaftVoterRequest),
 }
 
 /// A response the engine gives or handles.
@@ -47,6 +54,9 @@ pub enum RaftResponse {
     Fetch(FetchResponse),
     FetchSnapshot(FetchSnapshotResponse),
     DescribeQuorum(DescribeQuorumResponse),
+    AddRaftVoter(AddRaftVoterResponse),
+    RemoveRaftVoter(RemoveRaftVoterResponse),
+    UpdateRaftVoter(UpdateRaftVoterResponse),
 }
 
 impl RaftRequest {
@@ -59,6 +69,9 @@ impl RaftRequest {
             RaftRequest::Fetch(_) => ApiKey::Fetch,
             RaftRequest::FetchSnapshot(_) => ApiKey::FetchSnapshot,
             RaftRequest::DescribeQuorum(_) => ApiKey::DescribeQuorum,
+            RaftRequest::AddRaftVoter(_) => ApiKey::AddRaftVoter,
+            RaftRequest::RemoveRaftVoter(_) => ApiKey::RemoveRaftVoter,
+            RaftRequest::UpdateRaftVoter(_) => ApiKey::UpdateRaftVoter,
         }
     }
 }
@@ -73,6 +86,9 @@ impl RaftResponse {
             RaftResponse::Fetch(_) => ApiKey::Fetch,
             RaftResponse::FetchSnapshot(_) => ApiKey::FetchSnapshot,
             RaftResponse::DescribeQuorum(_) => ApiKey::DescribeQuorum,
+            RaftResponse::AddRaftVoter(_) => ApiKey::AddRaftVoter,
+            RaftResponse::RemoveRaftVoter(_) => ApiKey::RemoveRaftVoter,
+            RaftResponse::UpdateRaftVoter(_) => ApiKey::UpdateRaftVoter,
         }
     }
 }

@@ -22,6 +22,7 @@ pub mod roles;
 pub mod store;
 pub mod transitions;
 pub mod types;
+pub mod voters;
 
 pub use config::{PlantedBugs, RaftConfig};
 pub use engine::{AppendError, Appended, Event, Output, RaftEngine, RaftError};

@@ -9,7 +9,7 @@ use yakt_wire::Uuid;
 
 use super::election::EpochElection;
 use super::store::ElectionState;
-use super::types::{NodeId, OffsetAndEpoch};
+use super::types::{NodeId, OffsetAndEpoch, RequestId};
 
 /// The kind of a role, without its data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -90,6 +90,8 @@ pub struct ReplicaProgress {
     pub last_caught_up_ms: Option<u64>,
     /// The leader's end offset at its previous fetch.
     pub leader_end_offset_at_last_fetch: Option<i64>,
+    /// The directory id it fetched with (`Uuid::ZERO` when it sent none).
+    pub directory_id: Uuid,
 }
 
 impl ReplicaProgress {
@@ -137,6 +139,33 @@ pub struct LeaderState {
     pub acknowledged: BTreeSet<NodeId>,
     /// When BeginQuorumEpoch is next sent to voters that have not acknowledged.
     pub begin_quorum_epoch_due_ms: u64,
+    /// The AddRaftVoter or RemoveRaftVoter waiting for its VotersRecord to commit.
+    pub pending_change: Option<PendingVoterChange>,
+    /// Set once a VotersRecord without this node committed: it resigns.
+    pub resign_requested: bool,
+}
+
+/// Which voter change is pending.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VoterChangeKind {
+    /// AddRaftVoter.
+    Add,
+    /// RemoveRaftVoter.
+    Remove,
+}
+
+/// An AddRaftVoter or RemoveRaftVoter the leader answers once its VotersRecord commits (Kafka's
+/// `AddVoterHandlerState` / `RemoveVoterHandlerState`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PendingVoterChange {
+    /// The request to answer.
+    pub request_id: RequestId,
+    /// Which change.
+    pub kind: VoterChangeKind,
+    /// Offset of the VotersRecord it appended.
+    pub voters_offset: i64,
+    /// When it is answered with REQUEST_TIMED_OUT.
+    pub deadline_ms: u64,
 }
 
 impl LeaderState {
@@ -172,6 +201,9 @@ pub struct FollowerState {
     pub high_watermark: Option<i64>,
     /// A snapshot being fetched and the bytes received so far.
     pub fetching_snapshot: Option<(OffsetAndEpoch, u64)>,
+    /// Whether the leader accepted this voter's UpdateRaftVoter in this epoch (Kafka's
+    /// `hasUpdatedLeader`).
+    pub has_updated_leader: bool,
 }
 
 /// Resigned: a leader that stepped down in `epoch`.

@@ -10,7 +10,8 @@
 //! | Follower    | higher epoch            | same epoch (fetch timeout) | - | -   | higher epoch          | - |
 //! | Resigned    | higher epoch (a new election, or the election timeout: epoch + 1) | - | - | - | higher epoch | - |
 //!
-//! Observers (non-voters) only ever move between Unattached and Follower. Within one epoch a vote
+//! Observers (non-voters) never stand for election (a leader removed from the voter set still
+//! resigns as any leader does). Within one epoch a vote
 //! once cast is never changed or forgotten (KIP-595: at most one vote per epoch).
 
 use super::roles::{Role, RoleKind};
@@ -25,7 +26,8 @@ pub fn is_legal(
     is_voter: bool,
 ) -> bool {
     use RoleKind::*;
-    if !is_voter && !matches!(to, Unattached | Follower) {
+    // A leader removed from the voter set still resigns; only elections need a voter.
+    if !is_voter && matches!(to, Prospective | Candidate | Leader) {
         return false;
     }
     let higher = epoch_delta > 0;

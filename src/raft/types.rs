@@ -91,6 +91,10 @@ pub mod error_code {
     pub const INCONSISTENT_CLUSTER_ID: i16 = 104;
     /// INVALID_VOTER_KEY.
     pub const INVALID_VOTER_KEY: i16 = 125;
+    /// DUPLICATE_VOTER: the voter to add is already one.
+    pub const DUPLICATE_VOTER: i16 = 126;
+    /// VOTER_NOT_FOUND: no voter has that id and directory id.
+    pub const VOTER_NOT_FOUND: i16 = 127;
 }
 
 #[cfg(test)]

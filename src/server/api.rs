@@ -78,6 +78,11 @@ pub const APIS: &[ApiSpec] = &[
     api(ApiKey::EndQuorumEpoch, 0, 1, Handler::Raft),
     api(ApiKey::DescribeQuorum, 0, 2, Handler::Raft),
     api(ApiKey::FetchSnapshot, 0, 1, Handler::Raft),
+    // Kafka 4.3 serves AddRaftVoter v0-1; v1 only adds AckWhenCommitted (default true), which
+    // the message types here do not carry, so v0 is offered and clients negotiate down.
+    api(ApiKey::AddRaftVoter, 0, 0, Handler::Raft),
+    api(ApiKey::RemoveRaftVoter, 0, 0, Handler::Raft),
+    api(ApiKey::UpdateRaftVoter, 0, 0, Handler::Raft),
     api(ApiKey::DescribeCluster, 0, 2, Handler::DescribeCluster),
     api(ApiKey::Envelope, 0, 0, Handler::Envelope),
     api(ApiKey::CreateTopics, 2, 7, Handler::Controller),
@@ -277,7 +282,8 @@ pub async fn dispatch(
 }
 
 /// Answers an Envelope: parses the forwarded request with its own header, has the controller
-/// (or raft, for DescribeQuorum) answer it, and returns the inner response with its header.
+/// (or raft, for DescribeQuorum, AddRaftVoter and RemoveRaftVoter) answer it, and returns the
+/// inner response with its header.
 async fn handle_envelope(
     services: &Services,
     context: &RequestContext,
@@ -323,11 +329,18 @@ async fn handle_envelope(
                 Err(_) => return refuse(super::controller_api::NOT_CONTROLLER),
             }
         }
-        (Handler::Raft, RequestKind::DescribeQuorum(body), _, Some(raft)) => {
-            match raft
-                .request(version, crate::raft::RaftRequest::DescribeQuorum(body))
-                .await
-            {
+        (Handler::Raft, body, _, Some(raft)) => {
+            // Brokers forward DescribeQuorum, AddRaftVoter and RemoveRaftVoter.
+            use crate::raft::RaftRequest as R;
+            let Some(request) = from_request_kind(body).filter(|r| {
+                matches!(
+                    r,
+                    R::DescribeQuorum(_) | R::AddRaftVoter(_) | R::RemoveRaftVoter(_)
+                )
+            }) else {
+                return refuse(INVALID_REQUEST);
+            };
+            match raft.request(version, request).await {
                 Ok(response) => encode_raft_response(
                     correlation_id,
                     version,
@@ -431,6 +444,9 @@ fn encode_raft_response(
         RaftResponse::Fetch(r) => encode_response(correlation_id, version, &r),
         RaftResponse::FetchSnapshot(r) => encode_response(correlation_id, version, &r),
         RaftResponse::DescribeQuorum(r) => encode_response(correlation_id, version, &r),
+        RaftResponse::AddRaftVoter(r) => encode_response(correlation_id, version, &r),
+        RaftResponse::RemoveRaftVoter(r) => encode_response(correlation_id, version, &r),
+        RaftResponse::UpdateRaftVoter(r) => encode_response(correlation_id, version, &r),
     }
 }
 

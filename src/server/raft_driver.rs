@@ -15,11 +15,11 @@ use kafka_protocol::messages::{RequestKind, ResponseKind};
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
 
-use super::client::Peer;
+use super::client::{Peer, PeerOptions};
 use crate::clock::now_ms_unsigned as now_ms;
 use crate::raft::engine::{AppendError, Appended};
 use crate::raft::{
-    Event, NodeId, Output, QuorumStateStore, RaftEngine, RaftError, RaftLog, RaftRequest,
+    Endpoint, Event, NodeId, Output, QuorumStateStore, RaftEngine, RaftError, RaftLog, RaftRequest,
     RaftResponse, RequestId, RoleKind,
 };
 
@@ -110,6 +110,11 @@ enum Message {
     SnapshotCreated {
         id: crate::raft::OffsetAndEpoch,
     },
+    PeerResolved {
+        id: NodeId,
+        endpoint: Endpoint,
+        peer: Peer,
+    },
 }
 
 /// A handle to a node's raft event loop. Cheap to clone.
@@ -189,10 +194,12 @@ pub struct RaftDriver {
 }
 
 impl RaftDriver {
-    /// Starts the event loop for `engine`, reaching the other voters through `peers`.
+    /// Starts the event loop for `engine`. It reaches each node at the endpoint the engine
+    /// knows for it (voters, bootstrap servers, a leader learned from a response), connecting
+    /// with `peer_options` on first use and again when the endpoint changes.
     pub fn spawn<L, S>(
         engine: RaftEngine<L, S>,
-        peers: BTreeMap<NodeId, Peer>,
+        peer_options: PeerOptions,
         request_timeout: Duration,
         listener: Option<(i64, mpsc::UnboundedSender<RaftEvent>)>,
     ) -> RaftDriver
@@ -204,7 +211,8 @@ impl RaftDriver {
         let (status_tx, status) = watch::channel(status_of(&engine));
         let event_loop = EventLoop {
             engine,
-            peers,
+            peers: BTreeMap::new(),
+            peer_options,
             request_timeout,
             inbox: inbox.downgrade(),
             pending: HashMap::new(),
@@ -268,7 +276,8 @@ fn status_of<L: RaftLog, S: QuorumStateStore>(engine: &RaftEngine<L, S>) -> Raft
 
 struct EventLoop<L: RaftLog, S: QuorumStateStore> {
     engine: RaftEngine<L, S>,
-    peers: BTreeMap<NodeId, Peer>,
+    peers: BTreeMap<NodeId, (Endpoint, Peer)>,
+    peer_options: PeerOptions,
     request_timeout: Duration,
     /// For the tasks that carry requests to peers to report back; weak so that the loop ends
     /// when every handle is gone.
@@ -380,6 +389,10 @@ impl<L: RaftLog, S: QuorumStateStore> EventLoop<L, S> {
                 log.snapshot_created(id);
                 log.clean(now as i64).map_err(RaftError::from)
             }
+            Message::PeerResolved { id, endpoint, peer } => {
+                self.peers.insert(id, (endpoint, peer));
+                Ok(())
+            }
             Message::Shutdown { .. } => unreachable!("handled by the loop"),
         }
     }
@@ -489,49 +502,92 @@ impl<L: RaftLog, S: QuorumStateStore> EventLoop<L, S> {
 
     fn send(&self, destination: NodeId, correlation_id: u64, request: RaftRequest) {
         let inbox = self.inbox.clone();
-        let Some(peer) = self.peers.get(&destination).cloned() else {
-            tracing::warn!(destination, "no address for node");
-            let report = Message::SendFailed {
+        let endpoint = self.engine.node_endpoint(destination);
+        let cached = match (&endpoint, self.peers.get(&destination)) {
+            (Some(endpoint), Some((known, peer))) if known == endpoint => Some(peer.clone()),
+            _ => None,
+        };
+        let options = self.peer_options.clone();
+        let timeout = self.request_timeout;
+        tokio::spawn(async move {
+            let failed = Message::SendFailed {
                 destination,
                 correlation_id,
             };
-            tokio::spawn(async move {
-                if let Some(inbox) = inbox.upgrade() {
-                    let _ = inbox.send(report).await;
+            let peer = match (cached, endpoint) {
+                (Some(peer), _) => Some(peer),
+                (None, Some(endpoint)) => connect(destination, endpoint, options, &inbox).await,
+                (None, None) => {
+                    tracing::warn!(destination, "no address for node");
+                    None
                 }
-            });
-            return;
-        };
-        let timeout = self.request_timeout;
-        tokio::spawn(async move {
-            let versions = super::api::raft_versions(request.api_key());
-            let report = match peer
-                .call(into_request_kind(request), versions, timeout)
-                .await
-            {
-                Ok((_, response)) => match from_response_kind(response) {
-                    Some(response) => Message::Response {
-                        source: destination,
-                        correlation_id,
-                        response,
-                    },
-                    None => Message::SendFailed {
-                        destination,
-                        correlation_id,
-                    },
-                },
-                Err(error) => {
-                    tracing::debug!(destination, %error, "raft request failed");
-                    Message::SendFailed {
-                        destination,
-                        correlation_id,
-                    }
-                }
+            };
+            let report = match peer {
+                None => failed,
+                Some(peer) => call(peer, destination, correlation_id, request, timeout).await,
             };
             if let Some(inbox) = inbox.upgrade() {
                 let _ = inbox.send(report).await;
             }
         });
+    }
+}
+
+/// A peer for `endpoint` (resolved now), also handed to the event loop to reuse.
+async fn connect(
+    id: NodeId,
+    endpoint: Endpoint,
+    options: PeerOptions,
+    inbox: &mpsc::WeakSender<Message>,
+) -> Option<Peer> {
+    let addr = match tokio::net::lookup_host((endpoint.host.as_str(), endpoint.port)).await {
+        Ok(mut addrs) => addrs.next(),
+        Err(error) => {
+            tracing::debug!(id, %error, host = %endpoint.host, "cannot resolve node");
+            None
+        }
+    }?;
+    let peer = Peer::new(addr, options);
+    if let Some(inbox) = inbox.upgrade() {
+        let resolved = Message::PeerResolved {
+            id,
+            endpoint,
+            peer: peer.clone(),
+        };
+        let _ = inbox.send(resolved).await;
+    }
+    Some(peer)
+}
+
+/// Sends `request` to `peer` and turns the outcome into the message for the event loop.
+async fn call(
+    peer: Peer,
+    destination: NodeId,
+    correlation_id: u64,
+    request: RaftRequest,
+    timeout: Duration,
+) -> Message {
+    let versions = super::api::raft_versions(request.api_key());
+    let failed = Message::SendFailed {
+        destination,
+        correlation_id,
+    };
+    match peer
+        .call(into_request_kind(request), versions, timeout)
+        .await
+    {
+        Ok((_, response)) => match from_response_kind(response) {
+            Some(response) => Message::Response {
+                source: destination,
+                correlation_id,
+                response,
+            },
+            None => failed,
+        },
+        Err(error) => {
+            tracing::debug!(destination, %error, "raft request failed");
+            failed
+        }
     }
 }
 
@@ -544,6 +600,9 @@ pub fn into_request_kind(request: RaftRequest) -> RequestKind {
         RaftRequest::Fetch(r) => RequestKind::Fetch(r),
         RaftRequest::FetchSnapshot(r) => RequestKind::FetchSnapshot(r),
         RaftRequest::DescribeQuorum(r) => RequestKind::DescribeQuorum(r),
+        RaftRequest::AddRaftVoter(r) => RequestKind::AddRaftVoter(r),
+        RaftRequest::RemoveRaftVoter(r) => RequestKind::RemoveRaftVoter(r),
+        RaftRequest::UpdateRaftVoter(r) => RequestKind::UpdateRaftVoter(r),
     }
 }
 
@@ -556,6 +615,9 @@ pub fn from_request_kind(request: RequestKind) -> Option<RaftRequest> {
         RequestKind::Fetch(r) => RaftRequest::Fetch(r),
         RequestKind::FetchSnapshot(r) => RaftRequest::FetchSnapshot(r),
         RequestKind::DescribeQuorum(r) => RaftRequest::DescribeQuorum(r),
+        RequestKind::AddRaftVoter(r) => RaftRequest::AddRaftVoter(r),
+        RequestKind::RemoveRaftVoter(r) => RaftRequest::RemoveRaftVoter(r),
+        RequestKind::UpdateRaftVoter(r) => RaftRequest::UpdateRaftVoter(r),
         _ => return None,
     })
 }
@@ -568,6 +630,9 @@ fn from_response_kind(response: ResponseKind) -> Option<RaftResponse> {
         ResponseKind::Fetch(r) => RaftResponse::Fetch(r),
         ResponseKind::FetchSnapshot(r) => RaftResponse::FetchSnapshot(r),
         ResponseKind::DescribeQuorum(r) => RaftResponse::DescribeQuorum(r),
+        ResponseKind::AddRaftVoter(r) => RaftResponse::AddRaftVoter(r),
+        ResponseKind::RemoveRaftVoter(r) => RaftResponse::RemoveRaftVoter(r),
+        ResponseKind::UpdateRaftVoter(r) => RaftResponse::UpdateRaftVoter(r),
         _ => return None,
     })
 }

@@ -16,6 +16,9 @@ pub fn version_of(request: &RaftRequest) -> i16 {
         RaftRequest::Fetch(_) => 18,
         RaftRequest::FetchSnapshot(_) => 1,
         RaftRequest::DescribeQuorum(_) => 2,
+        RaftRequest::AddRaftVoter(_)
+        | RaftRequest::RemoveRaftVoter(_)
+        | RaftRequest::UpdateRaftVoter(_) => 0,
     }
 }
 
@@ -45,6 +48,9 @@ pub fn round_trip_request(request: &RaftRequest, version: i16) -> Result<RaftReq
         RaftRequest::Fetch(r) => RaftRequest::Fetch(round_trip(r, version)?),
         RaftRequest::FetchSnapshot(r) => RaftRequest::FetchSnapshot(round_trip(r, version)?),
         RaftRequest::DescribeQuorum(r) => RaftRequest::DescribeQuorum(round_trip(r, version)?),
+        RaftRequest::AddRaftVoter(r) => RaftRequest::AddRaftVoter(round_trip(r, version)?),
+        RaftRequest::RemoveRaftVoter(r) => RaftRequest::RemoveRaftVoter(round_trip(r, version)?),
+        RaftRequest::UpdateRaftVoter(r) => RaftRequest::UpdateRaftVoter(round_trip(r, version)?),
     })
 }
 
@@ -59,5 +65,8 @@ pub fn round_trip_response(response: &RaftResponse, version: i16) -> Result<Raft
         RaftResponse::Fetch(r) => RaftResponse::Fetch(round_trip(r, version)?),
         RaftResponse::FetchSnapshot(r) => RaftResponse::FetchSnapshot(round_trip(r, version)?),
         RaftResponse::DescribeQuorum(r) => RaftResponse::DescribeQuorum(round_trip(r, version)?),
+        RaftResponse::AddRaftVoter(r) => RaftResponse::AddRaftVoter(round_trip(r, version)?),
+        RaftResponse::RemoveRaftVoter(r) => RaftResponse::RemoveRaftVoter(round_trip(r, version)?),
+        RaftResponse::UpdateRaftVoter(r) => RaftResponse::UpdateRaftVoter(round_trip(r, version)?),
     })
 }

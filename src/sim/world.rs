@@ -1213,6 +1213,9 @@ fn round_trip(body: Body) -> Result<Body, String> {
                 RaftResponse::Fetch(_) => 18,
                 RaftResponse::FetchSnapshot(_) => 1,
                 RaftResponse::DescribeQuorum(_) => 2,
+                RaftResponse::AddRaftVoter(_)
+                | RaftResponse::RemoveRaftVoter(_)
+                | RaftResponse::UpdateRaftVoter(_) => 0,
             };
             Body::Response {
                 correlation_id,

@@ -12,7 +12,7 @@ use super::{RaftEngine, RaftError, Result};
 impl<L: RaftLog, S: QuorumStateStore> RaftEngine<L, S> {
     /// The endpoint of `node_id` on the controller listener, if it is a voter.
     pub(super) fn endpoint_of(&self, node_id: Option<NodeId>) -> Option<Endpoint> {
-        node_id.and_then(|id| self.config.voters.get(&id).cloned())
+        node_id.and_then(|id| self.node_endpoint(id))
     }
 
     /// Kafka's `validateLeaderOnlyRequest`: the error for a leader-only request (Fetch,
@@ -83,7 +83,7 @@ impl<L: RaftLog, S: QuorumStateStore> RaftEngine<L, S> {
 
     /// Whether `leader` can be followed: a voter with a known endpoint, not this node.
     pub(super) fn can_follow(&self, leader: NodeId) -> bool {
-        leader != self.config.node_id && self.config.voters.contains_key(&leader)
+        leader != self.config.node_id && self.node_endpoint(leader).is_some()
     }
 
     /// Fails if `leader_id` is announced as leader of our epoch while we know another one: two

@@ -1,5 +1,5 @@
 //! DescribeQuorum (KIP-595, KIP-853): the leader reports its epoch, the high watermark, and each
-//! voter's and observer's log end offset with its last fetch and last caught-up times (-1 when
+//! voter's (of the latest voter set) and observer's log end offset with its last fetch and last caught-up times (-1 when
 //! unknown); any other node answers NOT_LEADER_OR_FOLLOWER.
 
 use kafka_protocol::messages::describe_quorum_response::{
@@ -54,17 +54,18 @@ impl<L: RaftLog, S: QuorumStateStore> RaftEngine<L, S> {
                         last_fetch_ms: Some(now),
                         last_caught_up_ms: Some(now),
                         leader_end_offset_at_last_fetch: None,
+                        directory_id: self.config.directory_id,
                     };
-                    replica_state(*id, self.config.voter_directory_id(*id), &own)
+                    replica_state(*id, self.voter_directory_id(*id), &own)
                 } else {
-                    replica_state(*id, self.config.voter_directory_id(*id), progress)
+                    replica_state(*id, self.voter_directory_id(*id), progress)
                 }
             })
             .collect();
         let observers = state
             .observers
             .iter()
-            .map(|(id, progress)| replica_state(*id, yakt_wire::Uuid::default(), progress))
+            .map(|(id, progress)| replica_state(*id, progress.directory_id, progress))
             .collect();
         let partition = PartitionData::default()
             .with_partition_index(0)
@@ -75,16 +76,22 @@ impl<L: RaftLog, S: QuorumStateStore> RaftEngine<L, S> {
             .with_current_voters(voters)
             .with_observers(observers);
         let nodes = self
-            .config
-            .voters
+            .voters()
             .iter()
-            .map(|(id, endpoint)| {
+            .map(|(id, voter)| {
+                let listeners = voter
+                    .endpoints
+                    .iter()
+                    .map(|(name, endpoint)| {
+                        Listener::default()
+                            .with_name(str_bytes(name))
+                            .with_host(str_bytes(&endpoint.host))
+                            .with_port(endpoint.port)
+                    })
+                    .collect();
                 Node::default()
-                    .with_node_id((*id).into())
-                    .with_listeners(vec![Listener::default()
-                        .with_name(str_bytes(&self.config.listener_name))
-                        .with_host(str_bytes(&endpoint.host))
-                        .with_port(endpoint.port)])
+                    .with_node_id(id.into())
+                    .with_listeners(listeners)
             })
             .collect();
         DescribeQuorumResponse::default()

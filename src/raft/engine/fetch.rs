@@ -15,6 +15,7 @@ use crate::raft::quorum::{majority_end_offset, next_high_watermark};
 use crate::raft::roles::{ReplicaProgress, Role};
 use crate::raft::store::QuorumStateStore;
 use crate::raft::types::{error_code, NodeId, OffsetAndEpoch, RequestId};
+use yakt_wire::Uuid;
 
 use super::{Output, RaftEngine, RaftError, Result};
 
@@ -28,6 +29,7 @@ const MAX_PARKED_FETCHES: usize = 10_000;
 pub(super) struct ParkedFetch {
     pub request_id: RequestId,
     pub replica_id: NodeId,
+    pub replica_directory_id: Uuid,
     pub fetch_offset: i64,
     pub last_fetched_epoch: i32,
     pub current_leader_epoch: i32,
@@ -59,13 +61,14 @@ impl<L: RaftLog, S: QuorumStateStore> RaftEngine<L, S> {
             return Ok(Some(self.empty_fetch_reply(error_code::INVALID_REQUEST)));
         }
         let replica_id = messages::fetch_replica_id(request);
+        let replica_directory_id = Uuid::from(partition.replica_directory_id);
         let (fetch_offset, last_epoch, request_epoch) = (
             partition.fetch_offset,
             partition.last_fetched_epoch,
             partition.current_leader_epoch,
         );
-        let response =
-            self.try_complete_fetch(replica_id, fetch_offset, last_epoch, request_epoch)?;
+        let replica = (replica_id, replica_directory_id);
+        let response = self.try_complete_fetch(replica, fetch_offset, last_epoch, request_epoch)?;
         let reply =
             messages::fetch_response_partition(&response).expect("built with one partition");
         let request_high_watermark = if version >= 18 {
@@ -86,6 +89,7 @@ impl<L: RaftLog, S: QuorumStateStore> RaftEngine<L, S> {
         self.parked_fetches.push(ParkedFetch {
             request_id,
             replica_id,
+            replica_directory_id,
             fetch_offset,
             last_fetched_epoch: last_epoch,
             current_leader_epoch: request_epoch,
@@ -113,7 +117,7 @@ impl<L: RaftLog, S: QuorumStateStore> RaftEngine<L, S> {
     /// Kafka's `tryCompleteFetchRequest`.
     fn try_complete_fetch(
         &mut self,
-        replica_id: NodeId,
+        (replica_id, replica_directory_id): (NodeId, Uuid),
         fetch_offset: i64,
         last_fetched_epoch: i32,
         request_epoch: i32,
@@ -126,7 +130,7 @@ impl<L: RaftLog, S: QuorumStateStore> RaftEngine<L, S> {
         let mut records = Bytes::new();
         if position == FetchPosition::Valid {
             records = self.log.read(fetch_offset, self.config.fetch_max_bytes)?;
-            if self.record_replica_fetch(replica_id, fetch_offset) {
+            if self.record_replica_fetch(replica_id, replica_directory_id, fetch_offset) {
                 self.maybe_update_leader_high_watermark()?;
             }
         }
@@ -151,7 +155,12 @@ impl<L: RaftLog, S: QuorumStateStore> RaftEngine<L, S> {
     }
 
     /// Records a valid fetch of `replica_id` at `fetch_offset`; true if a voter's end offset moved.
-    fn record_replica_fetch(&mut self, replica_id: NodeId, fetch_offset: i64) -> bool {
+    fn record_replica_fetch(
+        &mut self,
+        replica_id: NodeId,
+        directory_id: Uuid,
+        fetch_offset: i64,
+    ) -> bool {
         let now = self.now_ms;
         let local_id = self.config.node_id;
         let leader_end = self.log.flushed_offset();
@@ -162,6 +171,7 @@ impl<L: RaftLog, S: QuorumStateStore> RaftEngine<L, S> {
             return false;
         }
         if let Some(progress) = state.voters.get_mut(&replica_id) {
+            progress.directory_id = directory_id;
             return progress.record_fetch(fetch_offset, leader_end, now);
         }
         if !state.observers.contains_key(&replica_id)
@@ -180,6 +190,13 @@ impl<L: RaftLog, S: QuorumStateStore> RaftEngine<L, S> {
             .observers
             .entry(replica_id)
             .or_insert_with(ReplicaProgress::default);
+        if progress.directory_id != directory_id {
+            // Another directory under the same id is another replica: start over.
+            *progress = ReplicaProgress {
+                directory_id,
+                ..ReplicaProgress::default()
+            };
+        }
         progress.record_fetch(fetch_offset, leader_end, now);
         false
     }
@@ -200,6 +217,7 @@ impl<L: RaftLog, S: QuorumStateStore> RaftEngine<L, S> {
         };
         state.high_watermark = Some(next);
         self.outputs.push(Output::HighWatermark { offset: next });
+        self.on_leader_high_watermark(next);
         self.complete_parked_fetches(|_, _| true)
     }
 
@@ -216,7 +234,7 @@ impl<L: RaftLog, S: QuorumStateStore> RaftEngine<L, S> {
         self.parked_fetches = kept;
         for parked in chosen {
             let response = self.try_complete_fetch(
-                parked.replica_id,
+                (parked.replica_id, parked.replica_directory_id),
                 parked.fetch_offset,
                 parked.last_fetched_epoch,
                 parked.current_leader_epoch,
@@ -253,10 +271,11 @@ impl<L: RaftLog, S: QuorumStateStore> RaftEngine<L, S> {
         };
         let expired = self.now_ms >= state.fetch_deadline_ms;
         let leader = state.leader_id;
-        if self.config.is_voter() {
+        if self.is_voter() {
             if expired && !self.shutting_down {
                 return self.transition_to_prospective();
             }
+            self.maybe_send_update_voter();
             self.send_fetch(leader);
         } else if expired {
             self.send_fetch_to_bootstrap();
@@ -269,19 +288,12 @@ impl<L: RaftLog, S: QuorumStateStore> RaftEngine<L, S> {
     /// An observer without a reachable leader fetches from a random voter, which answers with
     /// the leader it knows.
     pub(super) fn send_fetch_to_bootstrap(&mut self) {
-        if self
-            .config
-            .voters
-            .keys()
-            .any(|id| self.requests.has_in_flight(*id))
-        {
+        let targets = self.bootstrap_targets();
+        if targets.iter().any(|id| self.requests.has_in_flight(*id)) {
             return;
         }
-        let ready: Vec<NodeId> = self
-            .config
-            .voters
-            .keys()
-            .copied()
+        let ready: Vec<NodeId> = targets
+            .into_iter()
             .filter(|id| self.requests.is_ready(*id, self.now_ms))
             .collect();
         if ready.is_empty() {
@@ -306,7 +318,7 @@ impl<L: RaftLog, S: QuorumStateStore> RaftEngine<L, S> {
             }
         }
         // A voter's fetch offset counts toward the high watermark: it must be durable.
-        if self.config.is_voter() && self.log.flushed_offset() < self.log.log_end_offset() {
+        if self.is_voter() && self.log.flushed_offset() < self.log.log_end_offset() {
             return;
         }
         let params = FetchParams {
@@ -337,6 +349,9 @@ impl<L: RaftLog, S: QuorumStateStore> RaftEngine<L, S> {
         let leader = Some(partition.current_leader.leader_id.0).filter(|id| *id >= 0);
         let epoch = partition.current_leader.leader_epoch;
         let error = partition.error_code;
+        for node in &response.node_endpoints {
+            self.learn_endpoint(node.node_id.0, node.host.as_str(), i64::from(node.port));
+        }
         if let Some(handled) = self.maybe_handle_common_response(error, leader, epoch)? {
             return Ok(handled);
         }
@@ -362,12 +377,9 @@ impl<L: RaftLog, S: QuorumStateStore> RaftEngine<L, S> {
         } else {
             let records = partition.records.clone().unwrap_or_default();
             if !records.is_empty() {
-                let voters_at = crate::raft::control::last_voters_record_offset(&records);
-                match self.log.append_as_follower(records) {
+                match self.log.append_as_follower(records.clone()) {
                     Ok(Some(_)) => {
-                        if let Some(offset) = voters_at.filter(|o| *o < self.log.log_end_offset()) {
-                            self.voters_record_offset = Some(offset);
-                        }
+                        self.apply_quorum_records(&records)?;
                         self.request_flush()
                     }
                     Ok(None) => {}
@@ -404,12 +416,8 @@ impl<L: RaftLog, S: QuorumStateStore> RaftEngine<L, S> {
             offset += 1;
         }
         self.log.truncate_to(offset)?;
-        let end = self.log.log_end_offset();
-        if self.voters_record_offset.is_some_and(|at| at >= end) {
-            // The voter set written after the divergence point is gone with it; the leader's
-            // log (which this one now follows) carries its own.
-            self.voters_record_offset = None;
-        }
+        // A voter set written after the divergence point is gone with it.
+        self.truncate_quorum_history();
         Ok(())
     }
 

@@ -32,12 +32,13 @@
 mod common;
 mod describe;
 mod fetch;
+mod membership;
 mod quorum_epoch;
 mod requests;
 mod snapshot;
 mod vote;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use bytes::Bytes;
 use yakt_wire::batch::BatchBuilder;
@@ -52,7 +53,8 @@ use super::roles::{
 };
 use super::store::{ElectionState, QuorumStateStore, StoreError};
 use super::transitions::assert_legal_transition;
-use super::types::{NodeId, OffsetAndEpoch, RequestId};
+use super::types::{Endpoint, NodeId, OffsetAndEpoch, RequestId};
+use super::voters::VoterSetHistory;
 
 use fetch::ParkedFetch;
 use requests::RequestManager;
@@ -195,8 +197,11 @@ pub struct RaftEngine<L: RaftLog, S: QuorumStateStore> {
     parked_fetches: Vec<ParkedFetch>,
     flush_pending: bool,
     shutting_down: bool,
-    /// Offset of the last VotersRecord in the log (see `RaftConfig::voters_record_offset`).
-    voters_record_offset: Option<i64>,
+    /// The voter set as of every offset of the log (KIP-853).
+    quorum: VoterSetHistory,
+    /// Endpoints of nodes that are not voters, learned from responses (an observer finds the
+    /// leader this way before it holds the voter set).
+    learned_endpoints: BTreeMap<NodeId, Endpoint>,
 }
 
 type Result<T, E = RaftError> = std::result::Result<T, E>;
@@ -214,10 +219,7 @@ impl<L: RaftLog, S: QuorumStateStore> RaftEngine<L, S> {
     /// former candidate as Candidate, a node that knew the leader as its Follower, any other as
     /// Unattached. A single voter starts an election at once.
     pub fn new(config: RaftConfig, log: L, store: S, seed: u64, now_ms: u64) -> Result<Self> {
-        let voters: BTreeSet<NodeId> = config.voters.keys().copied().collect();
-        let election = store
-            .read()?
-            .unwrap_or_else(|| ElectionState::initial(voters.clone()));
+        let quorum = membership::bootstrap_history(&config);
         let mut engine = RaftEngine {
             log,
             store,
@@ -234,9 +236,15 @@ impl<L: RaftLog, S: QuorumStateStore> RaftEngine<L, S> {
             parked_fetches: Vec::new(),
             flush_pending: false,
             shutting_down: false,
-            voters_record_offset: config.voters_record_offset,
+            quorum,
+            learned_endpoints: BTreeMap::new(),
             config,
         };
+        engine.load_quorum_history()?;
+        let election = engine
+            .store
+            .read()?
+            .unwrap_or_else(|| ElectionState::initial(engine.voter_ids()));
         let role = engine.initial_role(&election);
         let state = role.election_state(engine.local(), engine.voter_ids());
         engine.store.write(&state)?;
@@ -266,7 +274,7 @@ impl<L: RaftLog, S: QuorumStateStore> RaftEngine<L, S> {
                 high_watermark,
             });
         }
-        if election.leader_id == Some(local_id) && self.config.is_voter() {
+        if election.leader_id == Some(local_id) && self.is_voter() {
             let deadline = self.now_ms + self.random_election_timeout_ms();
             return Role::Resigned(ResignedState {
                 epoch: election.epoch,
@@ -275,7 +283,7 @@ impl<L: RaftLog, S: QuorumStateStore> RaftEngine<L, S> {
                 unacknowledged: BTreeSet::new(),
             });
         }
-        if election.voted_id() == Some(local_id) && self.config.is_voter() {
+        if election.voted_id() == Some(local_id) && self.is_voter() {
             let election_tally = super::election::EpochElection::new(self.voter_ids(), local_id);
             return Role::Candidate(CandidateState {
                 epoch: election.epoch,
@@ -287,9 +295,7 @@ impl<L: RaftLog, S: QuorumStateStore> RaftEngine<L, S> {
             });
         }
         match election.leader_id {
-            Some(leader_id)
-                if self.config.voters.contains_key(&leader_id) && leader_id != local_id =>
-            {
+            Some(leader_id) if self.voters().contains(leader_id) && leader_id != local_id => {
                 Role::Follower(FollowerState {
                     epoch: election.epoch,
                     leader_id,
@@ -298,6 +304,7 @@ impl<L: RaftLog, S: QuorumStateStore> RaftEngine<L, S> {
                     has_fetched_from_leader: false,
                     high_watermark,
                     fetching_snapshot: None,
+                    has_updated_leader: false,
                 })
             }
             _ => Role::Unattached(UnattachedState {
@@ -427,7 +434,11 @@ impl<L: RaftLog, S: QuorumStateStore> RaftEngine<L, S> {
             Role::Unattached(s) => s.election_deadline_ms,
             Role::Prospective(s) => Some(s.election_deadline_ms),
             Role::Candidate(s) => Some(s.backoff_until_ms.unwrap_or(s.election_deadline_ms)),
-            Role::Leader(s) => Some(s.check_quorum_deadline_ms.min(s.begin_quorum_epoch_due_ms)),
+            Role::Leader(s) => Some(
+                s.check_quorum_deadline_ms
+                    .min(s.begin_quorum_epoch_due_ms)
+                    .min(s.pending_change.map_or(u64::MAX, |p| p.deadline_ms)),
+            ),
             Role::Follower(s) => Some(s.fetch_deadline_ms),
             Role::Resigned(s) => Some(s.election_deadline_ms),
         };
@@ -513,6 +524,15 @@ impl<L: RaftLog, S: QuorumStateStore> RaftEngine<L, S> {
             RaftRequest::DescribeQuorum(r) => Some(RaftResponse::DescribeQuorum(
                 self.handle_describe_quorum(&r),
             )),
+            RaftRequest::AddRaftVoter(r) => self
+                .handle_add_voter(request_id, &r)?
+                .map(RaftResponse::AddRaftVoter),
+            RaftRequest::RemoveRaftVoter(r) => self
+                .handle_remove_voter(request_id, &r)?
+                .map(RaftResponse::RemoveRaftVoter),
+            RaftRequest::UpdateRaftVoter(r) => {
+                Some(RaftResponse::UpdateRaftVoter(self.handle_update_voter(&r)?))
+            }
         };
         if let Some(response) = response {
             self.outputs.push(Output::Respond {
@@ -538,7 +558,10 @@ impl<L: RaftLog, S: QuorumStateStore> RaftEngine<L, S> {
             RaftResponse::EndQuorumEpoch(r) => self.handle_end_epoch_response(source, &r)?,
             RaftResponse::Fetch(r) => self.handle_fetch_response(source, r)?,
             RaftResponse::FetchSnapshot(r) => self.handle_fetch_snapshot_response(source, r)?,
-            RaftResponse::DescribeQuorum(_) => true,
+            RaftResponse::UpdateRaftVoter(r) => self.handle_update_voter_response(&r)?,
+            RaftResponse::DescribeQuorum(_)
+            | RaftResponse::AddRaftVoter(_)
+            | RaftResponse::RemoveRaftVoter(_) => true,
         };
         if !handled {
             let backoff = self.config.retry_backoff_ms;
@@ -569,6 +592,7 @@ impl<L: RaftLog, S: QuorumStateStore> RaftEngine<L, S> {
         let backoff = self.config.retry_backoff_ms;
         self.requests.expire(self.now_ms, backoff);
         self.expire_parked_fetches();
+        self.expire_voter_change();
         for _ in 0..8 {
             let before = (self.role.kind(), self.role.epoch());
             match self.role.kind() {
@@ -590,8 +614,16 @@ impl<L: RaftLog, S: QuorumStateStore> RaftEngine<L, S> {
         let Role::Unattached(state) = &self.role else {
             return Ok(());
         };
-        if !self.config.is_voter() {
+        if !self.is_voter() {
             self.send_fetch_to_bootstrap();
+            return Ok(());
+        }
+        if state.election_deadline_ms.is_none() {
+            // An observer that just became a voter starts its election timer.
+            let deadline = self.election_deadline();
+            if let Role::Unattached(state) = &mut self.role {
+                state.election_deadline_ms = deadline;
+            }
             return Ok(());
         }
         let expired = state
@@ -626,11 +658,11 @@ impl<L: RaftLog, S: QuorumStateStore> RaftEngine<L, S> {
     }
 
     fn voter_ids(&self) -> BTreeSet<NodeId> {
-        self.config.voters.keys().copied().collect()
+        self.voters().ids().collect()
     }
 
     fn is_only_voter(&self) -> bool {
-        self.config.voters.len() == 1 && self.config.is_voter()
+        self.voters().len() == 1 && self.is_voter()
     }
 
     fn advance_clock(&mut self, now_ms: u64) {
@@ -643,7 +675,7 @@ impl<L: RaftLog, S: QuorumStateStore> RaftEngine<L, S> {
     }
 
     fn election_deadline(&mut self) -> Option<u64> {
-        if self.config.is_voter() {
+        if self.is_voter() {
             Some(self.now_ms + self.random_election_timeout_ms())
         } else {
             None
@@ -661,15 +693,20 @@ impl<L: RaftLog, S: QuorumStateStore> RaftEngine<L, S> {
     /// state first. Requests in flight are forgotten; parked fetches of a former leader are
     /// answered.
     fn transition(&mut self, to: Role, durable: bool) -> Result<()> {
-        assert_legal_transition(&self.role, &to, self.local(), self.config.is_voter());
+        assert_legal_transition(&self.role, &to, self.local(), self.is_voter());
         if durable {
             let state = to.election_state(self.local(), self.voter_ids());
             self.store.write(&state)?;
         }
         let was_leader = matches!(self.role, Role::Leader(_));
+        let pending_change = match &self.role {
+            Role::Leader(state) => state.pending_change,
+            _ => None,
+        };
         self.role = to;
         self.requests.reset_all();
         self.notify_role();
+        self.abandon_voter_change(pending_change);
         if was_leader {
             self.complete_parked_fetches(|_, _| true)?;
         }
@@ -687,7 +724,7 @@ impl<L: RaftLog, S: QuorumStateStore> RaftEngine<L, S> {
     fn transition_to_unattached(&mut self, epoch: i32, leader_id: Option<NodeId>) -> Result<()> {
         let current = self.role.epoch();
         let now = self.now_ms;
-        let deadline = if !self.config.is_voter() {
+        let deadline = if !self.is_voter() {
             None
         } else {
             match &self.role {
@@ -727,6 +764,7 @@ impl<L: RaftLog, S: QuorumStateStore> RaftEngine<L, S> {
             has_fetched_from_leader: false,
             high_watermark: self.role.high_watermark(),
             fetching_snapshot: None,
+            has_updated_leader: false,
         });
         self.transition(to, true)
     }

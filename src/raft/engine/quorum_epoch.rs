@@ -41,6 +41,9 @@ impl<L: RaftLog, S: QuorumStateStore> RaftEngine<L, S> {
         };
         let (leader, epoch) = (partition.leader_id.0, partition.leader_epoch);
         let voter_id = request.voter_id.0;
+        if let Some(endpoint) = request.leader_endpoints.first() {
+            self.learn_endpoint(leader, endpoint.host.as_str(), i64::from(endpoint.port));
+        }
         let error = self.validate_voter_only(leader, epoch).or_else(|| {
             (voter_id >= 0 && voter_id != self.config.node_id)
                 .then_some(error_code::INVALID_VOTER_KEY)
@@ -177,7 +180,7 @@ impl<L: RaftLog, S: QuorumStateStore> RaftEngine<L, S> {
         let preferred: Vec<(NodeId, yakt_wire::Uuid)> = state
             .preferred_successors
             .iter()
-            .map(|id| (*id, self.config.voter_directory_id(*id)))
+            .map(|id| (*id, self.voter_directory_id(*id)))
             .collect();
         let request = messages::end_epoch_request(
             &self.config.cluster_id,
@@ -192,8 +195,8 @@ impl<L: RaftLog, S: QuorumStateStore> RaftEngine<L, S> {
         let Role::Leader(state) = &self.role else {
             return Ok(());
         };
-        let single = self.config.voters.len() <= 1;
-        if !single && self.now_ms >= state.check_quorum_deadline_ms {
+        let single = self.voters().len() <= 1 && self.is_voter();
+        if state.resign_requested || (!single && self.now_ms >= state.check_quorum_deadline_ms) {
             return self.transition_to_resigned();
         }
         if self.now_ms >= state.begin_quorum_epoch_due_ms {
@@ -216,11 +219,11 @@ impl<L: RaftLog, S: QuorumStateStore> RaftEngine<L, S> {
                 if self.requests.is_ready(voter, self.now_ms) {
                     let request = messages::begin_epoch_request(
                         &self.config.cluster_id,
-                        (voter, self.config.voter_directory_id(voter)),
+                        (voter, self.voter_directory_id(voter)),
                         self.config.node_id,
                         epoch,
                         &self.config.listener_name,
-                        self.config.voters.get(&self.config.node_id),
+                        self.local_endpoint().as_ref(),
                     );
                     self.send(voter, RaftRequest::BeginQuorumEpoch(request));
                 }
@@ -239,7 +242,7 @@ impl<L: RaftLog, S: QuorumStateStore> RaftEngine<L, S> {
         let now = self.now_ms;
         let fetch_timeout = self.config.fetch_timeout_ms;
         let local_id = self.config.node_id;
-        let majority = self.config.majority();
+        let majority = self.voters().majority();
         let Role::Leader(state) = &mut self.role else {
             return;
         };

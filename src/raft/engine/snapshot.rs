@@ -124,6 +124,7 @@ impl<L: RaftLog, S: QuorumStateStore> RaftEngine<L, S> {
         let next = position + bytes.len() as u64;
         if next as i64 >= partition.size {
             self.log.complete_snapshot(id)?;
+            self.load_snapshot_quorum_records(id)?;
             if let Role::Follower(state) = &mut self.role {
                 state.fetching_snapshot = None;
             }

@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use kafka_protocol::messages::{VoteRequest, VoteResponse};
 
-use crate::raft::control::{start_of_epoch_batch, VoterEntry, VoterSetRecords};
+use crate::raft::control::start_of_epoch_batch;
 use crate::raft::log::RaftLog;
 use crate::raft::messages::{self, cluster_id_matches, RaftRequest, VoteParams};
 use crate::raft::roles::{LeaderState, ReplicaProgress, Role, UnattachedState};
@@ -174,6 +174,9 @@ impl<L: RaftLog, S: QuorumStateStore> RaftEngine<L, S> {
     /// Prospective with a majority of pre-votes becomes Candidate; Candidate with a majority of
     /// votes becomes Leader.
     pub(super) fn maybe_win_election(&mut self) -> Result<()> {
+        if !self.is_voter() {
+            return Ok(());
+        }
         match &self.role {
             Role::Prospective(s) if s.election.is_granted() => self.transition_to_candidate(),
             Role::Candidate(s) if s.election.is_granted() => self.become_leader(),
@@ -213,7 +216,7 @@ impl<L: RaftLog, S: QuorumStateStore> RaftEngine<L, S> {
         let Role::Prospective(s) = &self.role else {
             return Ok(());
         };
-        if s.election.is_rejected() || self.now_ms >= s.election_deadline_ms {
+        if s.election.is_rejected() || self.now_ms >= s.election_deadline_ms || !self.is_voter() {
             return self.prospective_lost();
         }
         let pending: Vec<NodeId> = s.election.unrecorded().collect();
@@ -226,6 +229,11 @@ impl<L: RaftLog, S: QuorumStateStore> RaftEngine<L, S> {
             return Ok(());
         };
         if let Some(until) = s.backoff_until_ms {
+            if self.now_ms >= until && !self.is_voter() {
+                // Removed from the voter set while standing: no new election.
+                let next = super::next_epoch(s.epoch)?;
+                return self.transition_to_unattached(next, None);
+            }
             if self.now_ms >= until {
                 self.transition_to_prospective()?;
             }
@@ -252,7 +260,7 @@ impl<L: RaftLog, S: QuorumStateStore> RaftEngine<L, S> {
             }
             let params = VoteParams {
                 voter_id: voter,
-                voter_directory_id: self.config.voter_directory_id(voter),
+                voter_directory_id: self.voter_directory_id(voter),
                 replica_id: self.config.node_id,
                 replica_directory_id: self.config.directory_id,
                 replica_epoch: self.role.epoch(),
@@ -265,7 +273,8 @@ impl<L: RaftLog, S: QuorumStateStore> RaftEngine<L, S> {
     }
 
     /// Kafka's `onBecomeLeader`: the leader's epoch starts at its log end, where it appends a
-    /// LeaderChangeMessage; nothing of earlier epochs commits until that record does.
+    /// LeaderChangeMessage; nothing of earlier epochs commits until that record does. At
+    /// kraft.version 1, while the log holds no VotersRecord, the bootstrap voter set follows it.
     fn become_leader(&mut self) -> Result<()> {
         let Role::Candidate(candidate) = &self.role else {
             return Ok(());
@@ -275,10 +284,9 @@ impl<L: RaftLog, S: QuorumStateStore> RaftEngine<L, S> {
         let start = self.log.log_end_offset();
         let local_id = self.config.node_id;
         let voters: BTreeMap<NodeId, ReplicaProgress> = self
-            .config
-            .voters
-            .keys()
-            .map(|id| (*id, ReplicaProgress::default()))
+            .voters()
+            .ids()
+            .map(|id| (id, ReplicaProgress::default()))
             .collect();
         let leader = LeaderState {
             epoch,
@@ -292,42 +300,25 @@ impl<L: RaftLog, S: QuorumStateStore> RaftEngine<L, S> {
                 + check_quorum_timeout_ms(self.config.fetch_timeout_ms),
             acknowledged: BTreeSet::from([local_id]),
             begin_quorum_epoch_due_ms: self.now_ms,
+            pending_change: None,
+            resign_requested: false,
         };
         self.transition(Role::Leader(leader), true)?;
-        let voter_set = (self.config.kraft_version >= 1 && self.voters_record_offset.is_none())
-            .then(|| self.voter_set_records());
+        let kraft_version = self.quorum.kraft_version();
+        let voter_set = (kraft_version >= 1 && self.quorum.latest_offset().is_none())
+            .then(|| self.voters().clone());
         let batch = start_of_epoch_batch(
             start,
             epoch,
             self.now_ms as i64,
             local_id,
-            self.config.voters.keys().copied(),
+            self.voters().ids(),
             granting,
-            voter_set.as_ref(),
+            voter_set.as_ref().map(|set| (kraft_version, set)),
         );
-        self.log.append_as_leader(batch, epoch)?;
-        if voter_set.is_some() {
-            self.voters_record_offset = Some(start + 2);
-        }
+        self.log.append_as_leader(batch.clone(), epoch)?;
+        self.apply_quorum_records(&batch)?;
         self.request_flush();
         Ok(())
-    }
-
-    /// The voter set as a kraft.version 1 leader writes it.
-    fn voter_set_records(&self) -> VoterSetRecords {
-        let voters = self
-            .config
-            .voters
-            .iter()
-            .map(|(id, endpoint)| VoterEntry {
-                id: *id,
-                directory_id: self.config.voter_directory_id(*id),
-                endpoint: Some((self.config.listener_name.clone(), endpoint.clone())),
-            })
-            .collect();
-        VoterSetRecords {
-            kraft_version: self.config.kraft_version,
-            voters,
-        }
     }
 }
