@@ -135,3 +135,20 @@ pub const DEFAULT_REPLICATION_FACTOR_DEFAULT: i32 = 1;
 pub const MIN_INSYNC_REPLICAS: &str = "min.insync.replicas";
 /// `ServerLogConfigs.MIN_IN_SYNC_REPLICAS_DEFAULT`.
 pub const MIN_INSYNC_REPLICAS_DEFAULT: i32 = 1;
+
+/// `delegation.token.secret.key` (`DelegationTokenManagerConfigs`): a PASSWORD, no default;
+/// unset or empty turns delegation tokens off.
+pub const DELEGATION_TOKEN_SECRET_KEY: &str = "delegation.token.secret.key";
+/// `delegation.token.max.lifetime.ms` (`DelegationTokenManagerConfigs`): at least 1.
+pub const DELEGATION_TOKEN_MAX_LIFETIME_MS: &str = "delegation.token.max.lifetime.ms";
+/// `DelegationTokenManagerConfigs.DELEGATION_TOKEN_MAX_LIFE_TIME_MS_DEFAULT`: 7 days.
+pub const DELEGATION_TOKEN_MAX_LIFETIME_MS_DEFAULT: i64 = 7 * 24 * 60 * 60 * 1000;
+/// `delegation.token.expiry.time.ms` (`DelegationTokenManagerConfigs`): at least 1.
+pub const DELEGATION_TOKEN_EXPIRY_TIME_MS: &str = "delegation.token.expiry.time.ms";
+/// `DelegationTokenManagerConfigs.DELEGATION_TOKEN_EXPIRY_TIME_MS_DEFAULT`: 1 day.
+pub const DELEGATION_TOKEN_EXPIRY_TIME_MS_DEFAULT: i64 = 24 * 60 * 60 * 1000;
+/// `delegation.token.expiry.check.interval.ms` (`DelegationTokenManagerConfigs`): at least 1.
+pub const DELEGATION_TOKEN_EXPIRY_CHECK_INTERVAL_MS: &str =
+    "delegation.token.expiry.check.interval.ms";
+/// `DelegationTokenManagerConfigs.DELEGATION_TOKEN_EXPIRY_CHECK_INTERVAL_MS_DEFAULT`: 1 hour.
+pub const DELEGATION_TOKEN_EXPIRY_CHECK_INTERVAL_MS_DEFAULT: i64 = 60 * 60 * 1000;

@@ -10,6 +10,7 @@
 
 pub mod builder;
 pub mod defaults;
+mod delegation_tokens;
 mod endpoint;
 mod error;
 mod listeners;
@@ -22,6 +23,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 pub use builder::ControllerConfigBuilder;
+pub use delegation_tokens::{DelegationTokenConfig, Password};
 pub use endpoint::{Endpoint, HostPort, QuorumVoter};
 pub use error::ConfigError;
 pub use properties::{Properties, PropertiesError};
@@ -112,6 +114,8 @@ pub struct ControllerConfig {
     pub min_insync_replicas: i32,
     /// `sasl.mechanism.controller.protocol`: GSSAPI.
     pub sasl_mechanism_controller_protocol: String,
+    /// `delegation.token.*`: the secret key and the lifetimes of delegation tokens.
+    pub delegation_tokens: DelegationTokenConfig,
     unused_keys: Vec<String>,
 }
 
@@ -241,6 +245,7 @@ impl ControllerConfig {
             sasl_mechanism_controller_protocol: r
                 .string(SASL_MECHANISM_CONTROLLER_PROTOCOL)
                 .unwrap_or_else(|| SASL_MECHANISM_CONTROLLER_PROTOCOL_DEFAULT.to_owned()),
+            delegation_tokens: delegation_tokens::read(r)?,
             unused_keys: Vec::new(),
         };
         config.unused_keys = reader.unread_keys();

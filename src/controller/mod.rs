@@ -17,6 +17,8 @@
 //! - [`acls`]: CreateAcls, DeleteAcls, DescribeAcls.
 //! - [`quotas`]: client quotas (AlterClientQuotas).
 //! - [`scram`]: SCRAM credentials (AlterUserScramCredentials).
+//! - [`delegation_tokens`]: CreateDelegationToken, RenewDelegationToken,
+//!   ExpireDelegationToken, and the periodic removal of expired tokens.
 //! - [`feature_updates`], [`producer_ids`]: UpdateFeatures and ApiVersions' features;
 //!   AllocateProducerIds.
 //! - [`activation`]: bootstrap records on an empty log, aborting a half-written
@@ -36,6 +38,7 @@ pub mod activation;
 pub mod brokers;
 pub mod configs;
 pub mod context;
+pub mod delegation_tokens;
 pub mod elections;
 pub mod error;
 pub mod feature_updates;

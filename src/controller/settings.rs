@@ -1,8 +1,9 @@
 //! The configuration the state machine needs, taken from Kafka's controller properties
 //! (`broker.session.timeout.ms`, `num.partitions`, `default.replication.factor`,
-//! `min.insync.replicas`, `metadata.max.idle.interval.ms`, ...) plus the cluster id.
+//! `min.insync.replicas`, `metadata.max.idle.interval.ms`, `delegation.token.*`, ...) plus the
+//! cluster id.
 
-use crate::config::ControllerConfig;
+use crate::config::{ControllerConfig, DelegationTokenConfig};
 
 /// What the controller's handlers are configured with.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,6 +28,8 @@ pub struct ControllerSettings {
     /// The ids of the quorum's controllers (static voters; with a dynamic quorum the Raft
     /// layer's voter set): a broker config resource may name one.
     pub controller_ids: Vec<i32>,
+    /// `delegation.token.*`: the secret key (tokens are off without one) and lifetimes.
+    pub delegation_tokens: DelegationTokenConfig,
 }
 
 impl ControllerSettings {
@@ -42,6 +45,7 @@ impl ControllerSettings {
             unclean_leader_election_enable: false,
             metadata_max_idle_interval_ms: 500,
             controller_ids: vec![node_id],
+            delegation_tokens: DelegationTokenConfig::default(),
         }
     }
 
@@ -65,6 +69,7 @@ impl ControllerSettings {
             } else {
                 config.quorum_voters.iter().map(|v| v.id).collect()
             },
+            delegation_tokens: config.delegation_tokens.clone(),
         }
     }
 }

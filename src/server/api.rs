@@ -117,6 +117,9 @@ pub const APIS: &[ApiSpec] = &[
     api(ApiKey::DeleteAcls, 1, 3, Handler::Controller),
     api(ApiKey::AlterClientQuotas, 0, 1, Handler::Controller),
     api(ApiKey::AlterUserScramCredentials, 0, 0, Handler::Controller),
+    api(ApiKey::CreateDelegationToken, 1, 3, Handler::Controller),
+    api(ApiKey::RenewDelegationToken, 1, 2, Handler::Controller),
+    api(ApiKey::ExpireDelegationToken, 1, 2, Handler::Controller),
 ];
 
 /// The versions of an API this node speaks, for requests it sends (none if not in [`APIS`]).

@@ -19,6 +19,7 @@ use kafka_protocol::protocol::StrBytes;
 
 use crate::controller::brokers::heartbeat::BrokerControlState;
 use crate::controller::context::RequestContext;
+use crate::controller::delegation_tokens::{self, token_requests_allowed};
 use crate::controller::{Controller, ControllerResult};
 
 /// Kafka's NOT_CONTROLLER.
@@ -52,7 +53,7 @@ fn map<R>(
 /// Computes `request`, sent under `context`, against the controller's working image.
 pub fn compute(
     controller: &mut Controller,
-    _context: &RequestContext,
+    context: &RequestContext,
     request: RequestKind,
     version: i16,
     next_offset: i64,
@@ -147,6 +148,26 @@ pub fn compute(
         RequestKind::AlterUserScramCredentials(r) => map(
             controller.alter_user_scram_credentials(r),
             ResponseKind::AlterUserScramCredentials,
+        ),
+        RequestKind::CreateDelegationToken(_)
+        | RequestKind::RenewDelegationToken(_)
+        | RequestKind::ExpireDelegationToken(_)
+            if !token_requests_allowed(context) =>
+        {
+            let refused = delegation_tokens::request_not_allowed(&request, &context.principal);
+            ControllerResult::response_only(refused.unwrap_or_else(|| refuse(&request, 42)))
+        }
+        RequestKind::CreateDelegationToken(r) => map(
+            controller.create_delegation_token(&context.principal, r, now_ms),
+            ResponseKind::CreateDelegationToken,
+        ),
+        RequestKind::RenewDelegationToken(r) => map(
+            controller.renew_delegation_token(&context.principal, r, now_ms),
+            ResponseKind::RenewDelegationToken,
+        ),
+        RequestKind::ExpireDelegationToken(r) => map(
+            controller.expire_delegation_token(&context.principal, r, now_ms),
+            ResponseKind::ExpireDelegationToken,
         ),
         _ => ControllerResult::response_only(refuse(&request, 42)),
     };
@@ -368,6 +389,15 @@ pub fn refuse(request: &RequestKind, code: i16) -> ResponseKind {
                 ),
             )
         }
+        RequestKind::CreateDelegationToken(_) => {
+            ResponseKind::CreateDelegationToken(delegation_tokens::create_refused(code))
+        }
+        RequestKind::RenewDelegationToken(_) => ResponseKind::RenewDelegationToken(
+            RenewDelegationTokenResponse::default().with_error_code(code),
+        ),
+        RequestKind::ExpireDelegationToken(_) => ResponseKind::ExpireDelegationToken(
+            ExpireDelegationTokenResponse::default().with_error_code(code),
+        ),
         // Not a controller API: callers only pass the ones in SERVED.
         _ => ResponseKind::ApiVersions(ApiVersionsResponse::default().with_error_code(code)),
     }

@@ -23,6 +23,7 @@ use super::controller_registration::{self, RegistrationView};
 use super::raft_driver::{RaftEvent, RaftHandle};
 use crate::clock::now_ms;
 use crate::controller::activation::NoOpTimer;
+use crate::controller::delegation_tokens::TokenExpiryTimer;
 use crate::controller::context::RequestContext;
 use crate::controller::feature_updates::FeatureReport;
 use crate::controller::snapshots::{snapshot_of, SnapshotPolicy};
@@ -147,6 +148,7 @@ pub fn spawn(
         state: State::Standby,
         waiting: Vec::new(),
         noop: None,
+        token_expiry: None,
         features: features_tx,
         active: active_tx,
         registrations: registrations_tx,
@@ -173,6 +175,7 @@ struct ControllerLoop {
     state: State,
     waiting: Vec<Waiting>,
     noop: Option<NoOpTimer>,
+    token_expiry: Option<TokenExpiryTimer>,
     features: watch::Sender<FeatureReport>,
     active: watch::Sender<bool>,
     registrations: watch::Sender<RegistrationView>,
@@ -268,6 +271,8 @@ impl ControllerLoop {
             self.controller.settings().metadata_max_idle_interval_ms,
             now,
         ));
+        let tokens = &self.controller.settings().delegation_tokens;
+        self.token_expiry = Some(TokenExpiryTimer::new(tokens.expiry_check_interval_ms, now));
         tracing::info!(epoch, "became the active controller");
         let activation = self
             .controller
@@ -283,6 +288,7 @@ impl ControllerLoop {
         self.state = State::Standby;
         let _ = self.active.send(false);
         self.noop = None;
+        self.token_expiry = None;
         for waiting in std::mem::take(&mut self.waiting) {
             let _ = waiting.reply.send(waiting.response);
         }
@@ -370,6 +376,13 @@ impl ControllerLoop {
         let now = now_ms();
         while let Some(fence) = self.controller.fence_stale_broker(now) {
             if self.append(&fence.records, |_, _| {}).await?.is_none() {
+                return Ok(());
+            }
+        }
+        let controller = &self.controller;
+        let expired = self.token_expiry.as_mut().and_then(|t| t.poll(controller, now));
+        if let Some(expired) = expired {
+            if self.append(&expired.records, |_, _| {}).await?.is_none() {
                 return Ok(());
             }
         }
