@@ -10,7 +10,6 @@
 
 pub mod builder;
 pub mod defaults;
-mod delegation_tokens;
 mod endpoint;
 mod error;
 mod listeners;
@@ -23,7 +22,6 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 pub use builder::ControllerConfigBuilder;
-pub use delegation_tokens::{DelegationTokenConfig, Password};
 pub use endpoint::{Endpoint, HostPort, QuorumVoter};
 pub use error::ConfigError;
 pub use properties::{Properties, PropertiesError};
@@ -114,9 +112,8 @@ pub struct ControllerConfig {
     pub min_insync_replicas: i32,
     /// `sasl.mechanism.controller.protocol`: GSSAPI.
     pub sasl_mechanism_controller_protocol: String,
-    /// `delegation.token.*`: the secret key and the lifetimes of delegation tokens.
-    pub delegation_tokens: DelegationTokenConfig,
     unused_keys: Vec<String>,
+    properties: Vec<(String, String)>,
 }
 
 impl ControllerConfig {
@@ -245,8 +242,11 @@ impl ControllerConfig {
             sasl_mechanism_controller_protocol: r
                 .string(SASL_MECHANISM_CONTROLLER_PROTOCOL)
                 .unwrap_or_else(|| SASL_MECHANISM_CONTROLLER_PROTOCOL_DEFAULT.to_owned()),
-            delegation_tokens: delegation_tokens::read(r)?,
             unused_keys: Vec::new(),
+            properties: properties
+                .iter()
+                .map(|p| (p.key.clone(), p.value.clone()))
+                .collect(),
         };
         config.unused_keys = reader.unread_keys();
         Ok(config)
@@ -256,6 +256,12 @@ impl ControllerConfig {
     /// each once.
     pub fn unused_keys(&self) -> &[String] {
         &self.unused_keys
+    }
+
+    /// Every key and value of the properties the configuration was read from, as written,
+    /// in file order (what Kafka describes as STATIC_BROKER_CONFIG).
+    pub fn properties(&self) -> &[(String, String)] {
+        &self.properties
     }
 
     /// Settings Kafka accepts but logs as errors, for the caller to log the same way:

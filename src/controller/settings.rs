@@ -4,6 +4,7 @@
 //! cluster id.
 
 use crate::config::{ControllerConfig, DelegationTokenConfig};
+use crate::controller::authorizer::AuthorizerSettings;
 
 /// What the controller's handlers are configured with.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,8 +29,13 @@ pub struct ControllerSettings {
     /// The ids of the quorum's controllers (static voters; with a dynamic quorum the Raft
     /// layer's voter set): a broker config resource may name one.
     pub controller_ids: Vec<i32>,
+    /// `authorizer.class.name`: StandardAuthorizer's settings, or `None` for no authorizer.
+    pub authorizer: Option<AuthorizerSettings>,
     /// `delegation.token.*`: the secret key (tokens are off without one) and lifetimes.
     pub delegation_tokens: DelegationTokenConfig,
+    /// The keys and values of the controller's properties file, as written (described as
+    /// STATIC_BROKER_CONFIG); empty for settings not read from a file.
+    pub static_configs: Vec<(String, String)>,
 }
 
 impl ControllerSettings {
@@ -45,7 +51,9 @@ impl ControllerSettings {
             unclean_leader_election_enable: false,
             metadata_max_idle_interval_ms: 500,
             controller_ids: vec![node_id],
+            authorizer: None,
             delegation_tokens: DelegationTokenConfig::default(),
+            static_configs: Vec::new(),
         }
     }
 
@@ -69,7 +77,9 @@ impl ControllerSettings {
             } else {
                 config.quorum_voters.iter().map(|v| v.id).collect()
             },
+            authorizer: config.authorizer.clone(),
             delegation_tokens: config.delegation_tokens.clone(),
+            static_configs: config.properties().to_vec(),
         }
     }
 }

@@ -14,6 +14,7 @@ use crate::controller::image::configs::resource_type;
 use crate::controller::image::MetadataImage;
 use crate::controller::result::ApiError;
 use crate::controller::topics::names::validate_topic_name;
+use crate::controller::versions::MV_CORDONED_LOG_DIRS;
 
 /// An IncrementalAlterConfigs operation (Kafka's `AlterConfigOp.OpType` ids 0-3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -214,6 +215,12 @@ fn validate(
     changes: &[(String, Option<String>)],
     deleted: &[String],
 ) -> Result<(), ApiError> {
+    for (key, value) in changes {
+        check_record(image, target, key, value.as_deref(), true)?;
+    }
+    for key in deleted {
+        check_record(image, target, key, None, false)?;
+    }
     validate_resource_name(target)?;
     if target.resource_type == resource_type::TOPIC {
         let mut all: BTreeMap<String, String> = image
@@ -240,6 +247,56 @@ fn validate(
     }
     Ok(())
 }
+
+/// The checks Kafka's `ConfigurationControlManager` makes on each `ConfigRecord` of a change
+/// (`explicit`: named in the request, not deleted by a legacy AlterConfigs) before the
+/// resource's own checks. A broker resource's keys and values are otherwise not checked: a
+/// Kafka controller leaves that to the broker that forwards the change.
+fn check_record(
+    image: &MetadataImage,
+    target: Target<'_>,
+    key: &str,
+    value: Option<&str>,
+    explicit: bool,
+) -> Result<(), ApiError> {
+    let invalid_config =
+        |message: String| Err(ApiError::new(ResponseError::InvalidConfig, message));
+    if target.resource_type == resource_type::BROKER {
+        let elr = image.features.elr_enabled();
+        if key == MIN_INSYNC_REPLICAS && elr && !target.resource_name.is_empty() {
+            return invalid_config(format!(
+                "Broker-level {MIN_INSYNC_REPLICAS} cannot be altered while ELR is enabled."
+            ));
+        }
+        if key == MIN_INSYNC_REPLICAS && elr && value.is_none() {
+            return invalid_config(format!(
+                "Cluster-level {MIN_INSYNC_REPLICAS} cannot be removed while ELR is enabled."
+            ));
+        }
+        if key == CORDONED_LOG_DIRS && image.features.metadata_version().0 < MV_CORDONED_LOG_DIRS {
+            return invalid_config(format!(
+                "The {CORDONED_LOG_DIRS} configuration value cannot be set because it \
+                 requires metadata.version >= 4.3-IV0"
+            ));
+        }
+    }
+    match value {
+        // Java counts a string's length in UTF-16 units.
+        Some(v) if explicit && v.encode_utf16().count() > i16::MAX as usize => {
+            invalid_config(format!(
+                "The configuration value cannot be added because it exceeds the maximum value \
+                 size of {} bytes.",
+                i16::MAX
+            ))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// `min.insync.replicas`.
+const MIN_INSYNC_REPLICAS: &str = "min.insync.replicas";
+/// `cordoned.log.dirs` (KIP-1066): a broker's log directories taking no new replicas.
+const CORDONED_LOG_DIRS: &str = "cordoned.log.dirs";
 
 /// Checks a resource's name for its type; unknown types are INVALID_REQUEST.
 pub fn validate_resource_name(target: Target<'_>) -> Result<(), ApiError> {

@@ -5,10 +5,11 @@
 //! is checked and changed on its own (see [`crate::controller::configs::alter`]), all
 //! records of the request form one atomic batch, validate-only writes none.
 //!
-//! DescribeConfigs: a topic lists every topic config with its effective value and source
-//! (set on the topic, the cluster-wide broker default of its synonym, or Kafka's default);
-//! a broker resource lists the dynamic configs set on it (the empty name: the cluster-wide
-//! defaults). Static properties of the controller's own file are not listed.
+//! DescribeConfigs (`ConfigHelper.describeConfigs`): a topic lists every topic config with
+//! its effective value and source (set on the topic, the cluster-wide broker default of its
+//! synonym, or Kafka's default); a broker resource is this controller's own configs or the
+//! cluster-wide defaults (see [`crate::controller::configs::describe_broker`]); a group or
+//! client-metrics resource lists the dynamic configs set on it.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -24,8 +25,9 @@ use kafka_protocol::protocol::StrBytes;
 use kafka_protocol::ResponseError;
 use yakt_wire::MetadataRecord;
 
-use crate::controller::configs::alter::{
-    incremental_alter, legacy_alter, validate_resource_name, OpType, Target,
+use crate::controller::configs::alter::{incremental_alter, legacy_alter, OpType, Target};
+use crate::controller::configs::describe_broker::{
+    describe_broker, BrokerConfigSources, DescribeOptions,
 };
 use crate::controller::configs::topic_keys::{ConfigType, TopicConfigKey, TOPIC_CONFIG_KEYS};
 use crate::controller::image::configs::resource_type;
@@ -34,6 +36,7 @@ use crate::controller::result::{
     too_many_records, ApiError, ControllerResult, MAX_RECORDS_PER_USER_OP,
 };
 use crate::controller::topics::create::config_source;
+use crate::controller::topics::names::validate_topic_name;
 
 type Records = Vec<(MetadataRecord, i16)>;
 
@@ -215,18 +218,16 @@ impl Controller {
                     .with_resource_type(resource.resource_type)
                     .with_resource_name(resource.resource_name.clone())
                     .with_error_message(None);
-                match self.describe_resource(
-                    resource.resource_type,
-                    &name,
-                    request.include_synonyms,
-                    version,
-                ) {
+                match self.describe_resource(resource.resource_type, &name, request, version) {
                     Ok(configs) => {
                         let wanted = |c: &DescribeConfigsResourceResult| {
                             keys.as_ref()
                                 .is_none_or(|keys| keys.contains(c.name.as_str()))
                         };
-                        result.with_configs(configs.into_iter().filter(wanted).collect())
+                        // Kafka's ErrorMessage defaults to "", not null.
+                        result
+                            .with_error_message(Some(text("")))
+                            .with_configs(configs.into_iter().filter(wanted).collect())
                     }
                     Err(error) => result
                         .with_error_code(error.code)
@@ -241,20 +242,10 @@ impl Controller {
         &self,
         resource_type: i8,
         name: &str,
-        include_synonyms: bool,
+        request: &DescribeConfigsRequest,
         version: i16,
     ) -> Result<Vec<DescribeConfigsResourceResult>, ApiError> {
         let image = self.image();
-        let target = Target {
-            resource_type,
-            resource_name: name,
-            newly_created: false,
-            controller_ids: &self.settings.controller_ids,
-        };
-        if resource_type == resource_type::BROKER_LOGGER {
-            return Ok(Vec::new());
-        }
-        validate_resource_name(target)?;
         let dynamic = |source: i8| {
             image
                 .configs
@@ -267,25 +258,72 @@ impl Controller {
                 .collect::<Vec<_>>()
         };
         match resource_type {
+            resource_type::BROKER => {
+                let node_id = self.settings.node_id.to_string();
+                let sources = BrokerConfigSources {
+                    node_id: self.settings.node_id,
+                    static_configs: &self.settings.static_configs,
+                    dynamic_broker: image.configs.resource(resource_type::BROKER, &node_id),
+                    dynamic_default: image.configs.resource(resource_type::BROKER, ""),
+                };
+                let options = DescribeOptions {
+                    include_synonyms: request.include_synonyms,
+                    include_documentation: request.include_documentation,
+                };
+                describe_broker(sources, name, options)
+            }
+            resource_type::BROKER_LOGGER => self.describe_broker_loggers(name),
             resource_type::TOPIC => {
+                validate_topic_name(name)?;
                 if image.topics.topic_named(name).is_none() {
-                    return Err(ApiError::new(
-                        ResponseError::UnknownTopicOrPartition,
-                        format!("The topic '{name}' does not exist."),
-                    ));
+                    return Err(ApiError {
+                        code: ResponseError::UnknownTopicOrPartition.code(),
+                        message: None,
+                    });
                 }
                 Ok(TOPIC_CONFIG_KEYS
                     .iter()
-                    .map(|key| self.describe_topic_config(name, key, include_synonyms, version))
+                    .map(|key| {
+                        self.describe_topic_config(name, key, request.include_synonyms, version)
+                    })
                     .collect())
             }
-            resource_type::BROKER if name.is_empty() => {
-                Ok(dynamic(config_source::DYNAMIC_DEFAULT_BROKER_CONFIG))
-            }
-            resource_type::BROKER => Ok(dynamic(config_source::DYNAMIC_BROKER_CONFIG)),
+            resource_type::GROUP if name.is_empty() => Err(ApiError::new(
+                ResponseError::InvalidRequest,
+                "Group name must not be empty",
+            )),
             resource_type::GROUP => Ok(dynamic(GROUP_CONFIG)),
-            _ => Ok(dynamic(CLIENT_METRICS_CONFIG)),
+            resource_type::CLIENT_METRICS if name.is_empty() => Err(ApiError::new(
+                ResponseError::InvalidRequest,
+                "Client metrics subscription name must not be empty",
+            )),
+            resource_type::CLIENT_METRICS => Ok(dynamic(CLIENT_METRICS_CONFIG)),
+            other => Err(ApiError::new(
+                ResponseError::InvalidRequest,
+                format!("Unsupported resource type: {other}"),
+            )),
         }
+    }
+
+    /// BROKER_LOGGER: only this node's own id (yakt has no loggers to list).
+    fn describe_broker_loggers(
+        &self,
+        name: &str,
+    ) -> Result<Vec<DescribeConfigsResourceResult>, ApiError> {
+        let invalid = |message: String| ApiError::new(ResponseError::InvalidRequest, message);
+        if name.is_empty() {
+            return Err(invalid("Broker id must not be empty".to_owned()));
+        }
+        let id: i32 = name
+            .parse()
+            .map_err(|_| invalid(format!("Broker id must be an integer, but it is: {name}")))?;
+        if id != self.settings.node_id {
+            return Err(invalid(format!(
+                "Unexpected broker id, expected {} but received {name}",
+                self.settings.node_id
+            )));
+        }
+        Ok(Vec::new())
     }
 
     fn describe_topic_config(
