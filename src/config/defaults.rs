@@ -136,6 +136,15 @@ pub const MIN_INSYNC_REPLICAS: &str = "min.insync.replicas";
 /// `ServerLogConfigs.MIN_IN_SYNC_REPLICAS_DEFAULT`.
 pub const MIN_INSYNC_REPLICAS_DEFAULT: i32 = 1;
 
+/// `authorizer.class.name` (`ServerConfigs.AUTHORIZER_CLASS_NAME_CONFIG`): empty (no
+/// authorizer) by default.
+pub const AUTHORIZER_CLASS_NAME: &str = "authorizer.class.name";
+/// `super.users` (`StandardAuthorizer.SUPER_USERS_CONFIG`, read by the authorizer): principals
+/// separated by semicolons; none by default.
+pub const SUPER_USERS: &str = "super.users";
+/// `allow.everyone.if.no.acl.found` (`StandardAuthorizer`): false unless `true` in any case.
+pub const ALLOW_EVERYONE_IF_NO_ACL_FOUND: &str = "allow.everyone.if.no.acl.found";
+
 /// `delegation.token.secret.key` (`DelegationTokenManagerConfigs`): a PASSWORD, no default;
 /// unset or empty turns delegation tokens off.
 pub const DELEGATION_TOKEN_SECRET_KEY: &str = "delegation.token.secret.key";

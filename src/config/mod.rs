@@ -8,6 +8,7 @@
 //! not use is kept in [`ControllerConfig::unused_keys`] for the caller to log, and is not an
 //! error.
 
+mod authorizer;
 pub mod builder;
 pub mod defaults;
 mod endpoint;
@@ -112,6 +113,9 @@ pub struct ControllerConfig {
     pub min_insync_replicas: i32,
     /// `sasl.mechanism.controller.protocol`: GSSAPI.
     pub sasl_mechanism_controller_protocol: String,
+    /// `authorizer.class.name`: `None` when empty; StandardAuthorizer with `super.users` and
+    /// `allow.everyone.if.no.acl.found` otherwise (any other class is refused).
+    pub authorizer: Option<crate::controller::authorizer::AuthorizerSettings>,
     unused_keys: Vec<String>,
     properties: Vec<(String, String)>,
 }
@@ -242,6 +246,7 @@ impl ControllerConfig {
             sasl_mechanism_controller_protocol: r
                 .string(SASL_MECHANISM_CONTROLLER_PROTOCOL)
                 .unwrap_or_else(|| SASL_MECHANISM_CONTROLLER_PROTOCOL_DEFAULT.to_owned()),
+            authorizer: authorizer::read(r)?,
             unused_keys: Vec::new(),
             properties: properties
                 .iter()

@@ -15,6 +15,8 @@
 //!   ElectLeaders, reassignments, AssignReplicasToDirs; names and replica placement.
 //! - [`configs`]: IncrementalAlterConfigs, AlterConfigs, DescribeConfigs.
 //! - [`acls`]: CreateAcls, DeleteAcls, DescribeAcls.
+//! - [`authorizer`]: the StandardAuthorizer decision over the committed ACLs, `super.users`
+//!   and `allow.everyone.if.no.acl.found`.
 //! - [`quotas`]: client quotas (AlterClientQuotas).
 //! - [`scram`]: SCRAM credentials (AlterUserScramCredentials).
 //! - [`delegation_tokens`]: CreateDelegationToken, RenewDelegationToken,
@@ -35,6 +37,7 @@
 
 pub mod acls;
 pub mod activation;
+pub mod authorizer;
 pub mod brokers;
 pub mod configs;
 pub mod context;

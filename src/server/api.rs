@@ -222,6 +222,14 @@ pub async fn dispatch(
 ) -> anyhow::Result<Bytes> {
     let version = header.request_api_version;
     let correlation_id = header.correlation_id;
+    if matches!(
+        spec.handler,
+        Handler::Raft | Handler::DescribeCluster | Handler::Envelope
+    ) {
+        if let Some(refusal) = super::authorization::refusal_outside(services, context, &request) {
+            return encode_response_kind(correlation_id, spec.key, version, &refusal);
+        }
+    }
     match (spec.handler, request) {
         (Handler::ApiVersions, RequestKind::ApiVersions(request)) => {
             let mut body = handle_api_versions(&header, &request);
@@ -314,6 +322,17 @@ async fn handle_envelope(
     if let (Handler::Controller, Some(controller)) = (inner.spec.handler, &services.controller) {
         if !controller.is_active() {
             return refuse(super::controller_api::NOT_CONTROLLER);
+        }
+    }
+    // A forwarded raft request is authorized for the broker's client, as on a connection.
+    if inner.spec.handler == Handler::Raft {
+        if let Some(refusal) =
+            super::authorization::refusal_outside(services, &context, &inner.body)
+        {
+            return match encode_response_kind(correlation_id, key, version, &refusal) {
+                Ok(frame) => EnvelopeResponse::default().with_response_data(Some(frame.slice(4..))),
+                Err(_) => refuse(INVALID_REQUEST),
+            };
         }
     }
     let frame = match (

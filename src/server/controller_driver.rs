@@ -23,6 +23,7 @@ use super::controller_registration::{self, RegistrationView};
 use super::raft_driver::{RaftEvent, RaftHandle};
 use crate::clock::now_ms;
 use crate::controller::activation::NoOpTimer;
+use crate::controller::authorizer::AuthorizerView;
 use crate::controller::delegation_tokens::TokenExpiryTimer;
 use crate::controller::context::RequestContext;
 use crate::controller::feature_updates::FeatureReport;
@@ -47,6 +48,7 @@ pub struct ControllerHandle {
     features: watch::Receiver<FeatureReport>,
     active: watch::Receiver<bool>,
     registrations: watch::Receiver<RegistrationView>,
+    authorizer: watch::Receiver<Arc<AuthorizerView>>,
 }
 
 impl ControllerHandle {
@@ -87,6 +89,12 @@ impl ControllerHandle {
     /// (for this node's own registration and for DescribeCluster).
     pub fn registration_view(&self) -> watch::Receiver<RegistrationView> {
         self.registrations.clone()
+    }
+
+    /// The authorizer state for requests answered outside the controller loop (raft RPCs,
+    /// Envelope, DescribeCluster): its settings, the committed ACLs, whether they are loaded.
+    pub fn authorizer_view(&self) -> Arc<AuthorizerView> {
+        self.authorizer.borrow().clone()
     }
 }
 
@@ -139,6 +147,11 @@ pub fn spawn(
     let (registrations_tx, registrations) = watch::channel(
         RegistrationView::default().next(start.controller.committed(), None),
     );
+    let (authorizer_tx, authorizer) = watch::channel(Arc::new(AuthorizerView {
+        settings: start.controller.settings().authorizer.clone(),
+        acls: start.controller.committed().image().acls.clone(),
+        loaded: false,
+    }));
     let event_loop = ControllerLoop {
         controller: start.controller,
         bootstrap: start.bootstrap,
@@ -152,6 +165,7 @@ pub fn spawn(
         features: features_tx,
         active: active_tx,
         registrations: registrations_tx,
+        authorizer: authorizer_tx,
         last_snapshot_end: -1,
     };
     let task = tokio::spawn(event_loop.run(start.events, calls));
@@ -161,6 +175,7 @@ pub fn spawn(
             features,
             active,
             registrations,
+            authorizer,
         },
         task,
     )
@@ -179,6 +194,7 @@ struct ControllerLoop {
     features: watch::Sender<FeatureReport>,
     active: watch::Sender<bool>,
     registrations: watch::Sender<RegistrationView>,
+    authorizer: watch::Sender<Arc<AuthorizerView>>,
     last_snapshot_end: i64,
 }
 
@@ -223,10 +239,12 @@ impl ControllerLoop {
                 self.maybe_snapshot(epoch).await?;
                 self.publish_features();
                 self.publish_registrations();
+                self.publish_authorizer(last_offset);
             }
             RaftEvent::SnapshotLoaded { end_offset, epoch } => {
                 self.load_snapshot(end_offset, epoch)?;
                 self.publish_registrations();
+                self.publish_authorizer(end_offset - 1);
             }
             RaftEvent::LeaderChange {
                 epoch, is_leader, ..
@@ -240,6 +258,27 @@ impl ControllerLoop {
             }
         }
         Ok(())
+    }
+
+    /// Publishes the committed ACLs when they changed, and marks them loaded once the
+    /// committed image has reached the high watermark (Kafka completes its authorizer's
+    /// initial load when the metadata loader first catches up).
+    fn publish_authorizer(&mut self, last_offset: i64) {
+        let high_watermark = self.raft.status().high_watermark;
+        let caught_up = high_watermark.is_some_and(|hw| last_offset + 1 >= hw);
+        let acls = &self.controller.committed().image().acls;
+        self.authorizer.send_if_modified(|view| {
+            let loaded = view.loaded || caught_up;
+            if view.loaded == loaded && view.acls == *acls {
+                return false;
+            }
+            *view = Arc::new(AuthorizerView {
+                settings: view.settings.clone(),
+                acls: acls.clone(),
+                loaded,
+            });
+            true
+        });
     }
 
     fn replay_batch(&mut self, batch: &Bytes) -> anyhow::Result<()> {
@@ -302,7 +341,7 @@ impl ControllerLoop {
             return Ok(());
         }
         let next_offset = self.raft.status().log_end_offset;
-        let computed = controller_api::compute(
+        let computed = super::authorization::compute(
             &mut self.controller,
             &call.context,
             call.request,

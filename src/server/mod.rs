@@ -8,6 +8,7 @@
 pub mod api;
 
 pub use api::Services;
+pub mod authorization;
 pub mod client;
 pub mod cluster;
 pub mod connection;
