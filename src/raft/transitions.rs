@@ -101,14 +101,18 @@ mod tests {
     ];
 
     #[test]
-    fn observers_only_move_between_unattached_and_follower() {
+    fn observers_never_stand_for_election() {
         for from in ALL {
             for to in ALL {
                 for delta in [0, 1, 2] {
                     if is_legal(from, to, delta, false, false)
                         || is_legal(from, to, delta, true, false)
                     {
-                        assert!(matches!(to, Unattached | Follower), "{from:?} -> {to:?}");
+                        let resigning = from == Leader && to == Resigned;
+                        assert!(
+                            matches!(to, Unattached | Follower) || resigning,
+                            "{from:?} -> {to:?}"
+                        );
                     }
                 }
             }
