@@ -222,3 +222,170 @@ fn diff(kafka: &str, ours: &str) -> Vec<String> {
     );
     out
 }
+
+fn describe(
+    h: &Harness,
+    name: &str,
+    keys: Option<&[&str]>,
+    documentation: bool,
+) -> kafka_protocol::messages::describe_configs_response::DescribeConfigsResult {
+    let resource = DescribeConfigsResource::default()
+        .with_resource_type(BROKER)
+        .with_resource_name(StrBytes::from_string(name.to_owned()))
+        .with_configuration_keys(keys.map(|keys| {
+            keys.iter()
+                .map(|k| StrBytes::from_string((*k).to_owned()))
+                .collect()
+        }));
+    let request = DescribeConfigsRequest::default()
+        .with_include_documentation(documentation)
+        .with_resources(vec![resource]);
+    h.controller.describe_configs(&request, 4).results[0].clone()
+}
+
+fn harness(file: &str) -> Harness {
+    let config = ControllerConfig::parse_str(&format!("{BASE}{file}")).unwrap();
+    Harness::with_settings(
+        25,
+        false,
+        ControllerSettings::from_config(&config, CLUSTER_ID),
+    )
+}
+
+#[test]
+fn only_this_controller_and_the_defaults_are_described() {
+    let mut h = harness("");
+    h.add_broker(2);
+    h.replay(&config_records("2", "log.cleaner.threads=2"));
+    let other = describe(&h, "2", None, false);
+    assert_eq!(
+        (other.error_code, other.error_message.as_deref()),
+        (
+            42,
+            Some("Unexpected broker id, expected 1 or empty string, but received 2")
+        )
+    );
+    assert!(other.configs.is_empty());
+    let own = describe(&h, "1", Some(&["log.cleaner.threads"]), false);
+    let threads = &own.configs[0];
+    assert_eq!(
+        (threads.value.as_deref(), threads.config_source),
+        (Some("1"), 5)
+    );
+}
+
+#[test]
+fn documentation_and_sensitive_values_as_asked() {
+    let h = harness("ssl.key.password=secret\nmy.key=1\n");
+    let own = describe(
+        &h,
+        "1",
+        Some(&["node.id", "ssl.key.password", "my.key"]),
+        true,
+    );
+    let find = |name: &str| {
+        own.configs
+            .iter()
+            .find(|c| c.name.as_str() == name)
+            .unwrap()
+    };
+    assert!(find("node.id")
+        .documentation
+        .as_deref()
+        .is_some_and(|d| d.contains("node ID")));
+    for name in ["ssl.key.password", "my.key"] {
+        let config = find(name);
+        assert_eq!(
+            (
+                config.value.as_deref(),
+                config.is_sensitive,
+                config.config_source
+            ),
+            (None, true, 4),
+            "{name}"
+        );
+    }
+    let without = describe(&h, "1", Some(&["node.id"]), false);
+    assert_eq!(without.configs[0].documentation, None);
+}
+
+fn alter_one(h: &Harness, name: &str, key: &str, op: i8, value: Option<&str>) -> (i16, String) {
+    use kafka_protocol::messages::incremental_alter_configs_request::{
+        AlterConfigsResource, AlterableConfig,
+    };
+    let config = AlterableConfig::default()
+        .with_name(StrBytes::from_string(key.to_owned()))
+        .with_config_operation(op)
+        .with_value(value.map(|v| StrBytes::from_string(v.to_owned())));
+    let resource = AlterConfigsResource::default()
+        .with_resource_type(BROKER)
+        .with_resource_name(StrBytes::from_string(name.to_owned()))
+        .with_configs(vec![config]);
+    let request = kafka_protocol::messages::IncrementalAlterConfigsRequest::default()
+        .with_resources(vec![resource]);
+    let result = h.controller.incremental_alter_configs(&request);
+    let response = &result.response.responses[0];
+    (
+        response.error_code,
+        response
+            .error_message
+            .as_deref()
+            .unwrap_or_default()
+            .to_owned(),
+    )
+}
+
+#[test]
+fn broker_alters_pass_the_controllers_checks_only() {
+    const SET: i8 = 0;
+    const DELETE: i8 = 1;
+    let mut h = Harness::new(25, true);
+    h.add_broker(2);
+    // A Kafka controller leaves key and value checks of broker configs to the broker that
+    // forwards the change: unknown, read-only, per-broker-only at the default, bad values.
+    for (name, key, value) in [
+        ("2", "no.such.key", "1"),
+        ("2", "node.id", "7"),
+        ("", "ssl.keystore.location", "/k"),
+        ("", "log.cleaner.threads", "many"),
+    ] {
+        assert_eq!(
+            alter_one(&h, name, key, SET, Some(value)),
+            (0, String::new()),
+            "{key}"
+        );
+    }
+    let refused = [
+        (
+            alter_one(&h, "2", "min.insync.replicas", SET, Some("2")),
+            "Broker-level min.insync.replicas cannot be altered while ELR is enabled.",
+        ),
+        (
+            alter_one(&h, "", "min.insync.replicas", DELETE, None),
+            "Cluster-level min.insync.replicas cannot be removed while ELR is enabled.",
+        ),
+        (
+            alter_one(&h, "2", "cordoned.log.dirs", SET, Some("/a")),
+            "The cordoned.log.dirs configuration value cannot be set because it requires \
+             metadata.version >= 4.3-IV0",
+        ),
+        (
+            alter_one(
+                &h,
+                "",
+                "log.cleaner.threads",
+                SET,
+                Some(&"9".repeat(32_768)),
+            ),
+            "The configuration value cannot be added because it exceeds the maximum value \
+             size of 32767 bytes.",
+        ),
+    ];
+    for ((code, message), expected) in refused {
+        assert_eq!((code, message.as_str()), (40, expected));
+    }
+    assert_eq!(
+        alter_one(&h, "", "min.insync.replicas", SET, Some("2")).0,
+        0
+    );
+}
