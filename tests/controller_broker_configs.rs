@@ -389,3 +389,58 @@ fn broker_alters_pass_the_controllers_checks_only() {
         0
     );
 }
+
+#[test]
+fn topic_values_are_checked_together_as_kafkas_log_config_does() {
+    use kafka_protocol::messages::incremental_alter_configs_request::{
+        AlterConfigsResource, AlterableConfig,
+    };
+    let mut h = Harness::new(25, false);
+    h.add_broker(2);
+    h.add_topic("t", yakt_wire::Uuid::new(4, 4), &[(&[2], &[2], 2)]);
+    let alter = |pairs: &[(&str, &str)]| {
+        let configs = pairs
+            .iter()
+            .map(|(k, v)| {
+                AlterableConfig::default()
+                    .with_name(StrBytes::from_string((*k).to_owned()))
+                    .with_value(Some(StrBytes::from_string((*v).to_owned())))
+            })
+            .collect();
+        let resource = AlterConfigsResource::default()
+            .with_resource_type(2)
+            .with_resource_name(StrBytes::from_string("t".to_owned()))
+            .with_configs(configs);
+        let request = kafka_protocol::messages::IncrementalAlterConfigsRequest::default()
+            .with_resources(vec![resource]);
+        let result = h.controller.incremental_alter_configs(&request);
+        let response = result.response.responses[0].clone();
+        (
+            response.error_code,
+            response.error_message.map(|m| m.to_string()),
+        )
+    };
+    assert_eq!(
+        alter(&[
+            ("min.compaction.lag.ms", "10"),
+            ("max.compaction.lag.ms", "5")
+        ]),
+        (
+            40,
+            Some(
+                "conflict topic config setting min.compaction.lag.ms (10) > \
+                 max.compaction.lag.ms (5)"
+                    .to_owned()
+            )
+        )
+    );
+    assert_eq!(
+        alter(&[
+            ("min.compaction.lag.ms", "5"),
+            ("max.compaction.lag.ms", "10")
+        ])
+        .0,
+        0
+    );
+    assert_eq!(alter(&[("remote.storage.enable", "true")]).0, 40);
+}

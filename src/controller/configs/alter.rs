@@ -241,6 +241,8 @@ fn validate(
             validate_topic_config(key, value)
                 .map_err(|message| ApiError::new(ResponseError::InvalidConfig, message))?;
         }
+        validate_topic_values(image, &all)
+            .map_err(|message| ApiError::new(ResponseError::InvalidConfig, message))?;
     }
     if !target.newly_created {
         check_exists(image, target)?;
@@ -291,6 +293,46 @@ fn check_record(
         }
         _ => Ok(()),
     }
+}
+
+/// The rules between a topic's values (`LogConfig.validateValues` and the tiered storage
+/// checks): each value is the topic's, else the cluster-wide broker default of its synonym,
+/// else Kafka's default.
+fn validate_topic_values(
+    image: &MetadataImage,
+    topic: &BTreeMap<String, String>,
+) -> Result<(), String> {
+    let value = |name: &str| -> String {
+        let key = topic_config_key(name);
+        topic
+            .get(name)
+            .or_else(|| {
+                let synonym = key.and_then(|k| k.broker_synonym)?;
+                image
+                    .configs
+                    .resource(resource_type::BROKER, "")
+                    .and_then(|c| c.get(synonym))
+            })
+            .map(|v| v.trim().to_owned())
+            .unwrap_or_else(|| key.map(|k| k.default.to_owned()).unwrap_or_default())
+    };
+    let min_lag: i64 = value("min.compaction.lag.ms").parse().unwrap_or(0);
+    let max_lag: i64 = value("max.compaction.lag.ms").parse().unwrap_or(i64::MAX);
+    if min_lag > max_lag {
+        return Err(format!(
+            "conflict topic config setting min.compaction.lag.ms ({min_lag}) > \
+             max.compaction.lag.ms ({max_lag})"
+        ));
+    }
+    // `remote.log.storage.system.enable` is off on a controller (yakt has no tiered storage).
+    if value("remote.storage.enable").eq_ignore_ascii_case("true") {
+        return Err(
+            "Tiered Storage functionality is disabled in the broker. Topic cannot be \
+                    configured with remote log storage."
+                .to_owned(),
+        );
+    }
+    Ok(())
 }
 
 /// `min.insync.replicas`.
