@@ -311,7 +311,7 @@ impl RegistrationTask {
             registered = decision == Decision::Registered;
             let due = not_before.is_none_or(|at| Instant::now() >= at);
             if decision == Decision::Send && due {
-                match self.attempt(leader, &mut peers).await {
+                match self.attempt(leader, &view, &mut peers).await {
                     Ok(()) => {
                         backoff.reset();
                         not_before = Some(Instant::now() + RESEND_AFTER_ACK);
@@ -338,6 +338,7 @@ impl RegistrationTask {
     async fn attempt(
         &self,
         leader: Option<raft::NodeId>,
+        view: &RegistrationView,
         peers: &mut HashMap<raft::NodeId, Peer>,
     ) -> Result<(), Failure> {
         let leader = leader.ok_or_else(|| Failure::NotController {
@@ -351,7 +352,7 @@ impl RegistrationTask {
         let peer = match peers.get(&leader) {
             Some(peer) => peer.clone(),
             None => {
-                let peer = self.peer(leader).await.map_err(Failure::Other)?;
+                let peer = self.peer(leader, view).await.map_err(Failure::Other)?;
                 peers.insert(leader, peer.clone());
                 peer
             }
@@ -377,11 +378,10 @@ impl RegistrationTask {
     }
 
     /// A connection handle to voter `id`'s controller endpoint.
-    async fn peer(&self, id: raft::NodeId) -> Result<Peer, String> {
-        let endpoint = self
-            .voters
-            .get(&id)
-            .ok_or_else(|| format!("the leader {id} is not a known voter"))?;
+    async fn peer(&self, id: raft::NodeId, view: &RegistrationView) -> Result<Peer, String> {
+        let listener = self.registration.listeners.first().map(|l| l.name.as_str());
+        let endpoint = leader_endpoint(id, &self.voters, view, listener)
+            .ok_or_else(|| format!("no endpoint is known for the leader {id}"))?;
         let addr = tokio::net::lookup_host((endpoint.host.as_str(), endpoint.port))
             .await
             .map_err(|e| format!("cannot resolve {}:{}: {e}", endpoint.host, endpoint.port))?
@@ -397,6 +397,29 @@ impl RegistrationTask {
         };
         Ok(Peer::new(addr, options))
     }
+}
+
+/// Where to reach controller `id`: its endpoint in the configured voter set, else the one its
+/// registration names on `listener` (a voter added after start-up registered there), else its
+/// first registered one.
+pub fn leader_endpoint(
+    id: raft::NodeId,
+    voters: &BTreeMap<raft::NodeId, raft::Endpoint>,
+    view: &RegistrationView,
+    listener: Option<&str>,
+) -> Option<raft::Endpoint> {
+    if let Some(endpoint) = voters.get(&id) {
+        return Some(endpoint.clone());
+    }
+    let listeners = &view.controllers.get(&id)?.listeners;
+    let endpoint = listeners
+        .iter()
+        .find(|l| Some(l.name.as_str()) == listener)
+        .or(listeners.first())?;
+    Some(raft::Endpoint {
+        host: endpoint.host.clone(),
+        port: endpoint.port,
+    })
 }
 
 /// Waits until the view or raft's status changes, or until `wake_at`; `false` once the
@@ -664,6 +687,27 @@ mod tests {
                 ("SECURE", "c.example", 9094, 3)
             ]
         );
+    }
+
+    #[test]
+    fn the_leader_is_reached_at_its_voter_endpoint_else_at_its_registered_one() {
+        let voters: BTreeMap<_, _> = [(
+            1,
+            raft::Endpoint {
+                host: "v1".into(),
+                port: 9001,
+            },
+        )]
+        .into();
+        let mut added = as_registered(&ours());
+        added.id = 4;
+        let view = view_with(Some(added));
+        let at = |id| leader_endpoint(id, &voters, &view, Some("SECOND")).map(|e| (e.host, e.port));
+        assert_eq!(at(1), Some(("v1".into(), 9001)));
+        assert_eq!(at(4), Some(("c2".into(), 9193)));
+        assert_eq!(at(5), None);
+        let first = leader_endpoint(4, &voters, &view, Some("NONE")).map(|e| e.port);
+        assert_eq!(first, Some(9093));
     }
 
     #[test]
