@@ -334,7 +334,10 @@ impl ControllerLoop {
     }
 
     async fn on_call(&mut self, call: Call) -> anyhow::Result<()> {
-        if !matches!(self.state, State::Active { .. }) {
+        // DescribeConfigs is answered by every controller from what it has replayed, as
+        // Kafka's `ControllerApis` answers it (it describes this node's own configs).
+        let local = matches!(call.request, RequestKind::DescribeConfigs(_));
+        if !local && !matches!(self.state, State::Active { .. }) {
             let _ = call
                 .reply
                 .send(controller_api::not_controller(&call.request));
