@@ -32,6 +32,7 @@ use super::api::Services;
 use super::controller_api::{self, Computed};
 use crate::controller::authorizer::{AclOperation, Action, Authorizer, Decision, ResourceType};
 use crate::controller::context::RequestContext;
+use crate::controller::delegation_tokens::{refused_for, requested_owner, token_requests_allowed};
 use crate::controller::{Controller, ControllerResult, MetadataImage};
 
 /// Kafka's UNKNOWN_SERVER_ERROR (an authorizer that is not ready yet).
@@ -42,6 +43,8 @@ pub const TOPIC_AUTHORIZATION_FAILED: i16 = 29;
 pub const GROUP_AUTHORIZATION_FAILED: i16 = 30;
 /// Kafka's CLUSTER_AUTHORIZATION_FAILED.
 pub const CLUSTER_AUTHORIZATION_FAILED: i16 = 31;
+/// Kafka's DELEGATION_TOKEN_AUTHORIZATION_FAILED.
+pub const DELEGATION_TOKEN_AUTHORIZATION_FAILED: i16 = 65;
 /// Kafka's SECURITY_DISABLED.
 pub const SECURITY_DISABLED: i16 = 54;
 
@@ -104,8 +107,8 @@ pub fn requirement(request: &RequestKind) -> Requirement {
         | R::IncrementalAlterConfigs(_)
         | R::AlterConfigs(_)
         | R::DescribeConfigs(_) => Requirement::PerResource,
-        // CreateDelegationToken for another owner needs CREATE_TOKENS on that USER: see
-        // `may_create_token_for`, applied where the token request is handled.
+        // A token for another owner needs CREATE_TOKENS on that USER.
+        R::CreateDelegationToken(_) => Requirement::PerResource,
         _ => Requirement::Nothing,
     }
 }
@@ -185,6 +188,12 @@ pub fn authorize(
         RequestKind::IncrementalAlterConfigs(r) => check.incremental_alter_configs(r),
         RequestKind::AlterConfigs(r) => check.alter_configs(r),
         RequestKind::DescribeConfigs(r) => check.describe_configs(r),
+        RequestKind::CreateDelegationToken(r) => {
+            if let Some(refusal) = check.create_token(&r) {
+                return Verdict::Refuse(refusal);
+            }
+            (RequestKind::CreateDelegationToken(r), Denied::Nothing)
+        }
         other => (other, Denied::Nothing),
     };
     Verdict::Proceed { request, denied }
@@ -420,6 +429,22 @@ impl Check<'_> {
             ResourceType::Cluster,
             crate::controller::acls::CLUSTER_NAME,
         )
+    }
+
+    /// DELEGATION_TOKEN_AUTHORIZATION_FAILED for a token owned by another principal without
+    /// CREATE_TOKENS on that USER. Checked only where token requests are allowed at all:
+    /// elsewhere the handler answers DELEGATION_TOKEN_REQUEST_NOT_ALLOWED first, as Kafka does.
+    fn create_token(&self, request: &CreateDelegationTokenRequest) -> Option<ResponseKind> {
+        if !token_requests_allowed(self.context) {
+            return None;
+        }
+        let requester = &self.context.principal;
+        let owner = requested_owner(request, requester)?;
+        if may_create_token_for(self.authorizer, self.context, &owner.to_string()) {
+            return None;
+        }
+        let refused = refused_for(DELEGATION_TOKEN_AUTHORIZATION_FAILED, &owner, requester);
+        Some(ResponseKind::CreateDelegationToken(refused))
     }
 
     /// CREATE on the cluster or on each topic; DESCRIBE_CONFIGS on a topic to see its configs.

@@ -530,3 +530,39 @@ fn token_owners_other_than_the_requester_need_create_tokens() {
     let authorizer = Authorizer::new(Some(&world.settings), &world.acls, true);
     assert!(may_create_token_for(&authorizer, &context, "User:bob"));
 }
+
+#[test]
+fn a_token_for_another_owner_is_refused_without_create_tokens() {
+    let for_bob = || {
+        RequestKind::CreateDelegationToken(
+            CreateDelegationTokenRequest::default()
+                .with_owner_principal_type(Some(StrBytes::from_static_str("User")))
+                .with_owner_principal_name(Some(StrBytes::from_static_str("bob"))),
+        )
+    };
+    let forwarded = |world: &World| {
+        let authorizer = Authorizer::new(Some(&world.settings), &world.acls, true);
+        let context = RequestContext::local()
+            .forwarded(KafkaPrincipal::user("alice"), &[10, 0, 0, 1])
+            .unwrap();
+        authorize(&authorizer, &context, &world.image, for_bob())
+    };
+    let ResponseKind::CreateDelegationToken(refusal) = refused(forwarded(&World::new())) else {
+        panic!("not a CreateDelegationToken response");
+    };
+    assert_eq!(refusal.error_code, DELEGATION_TOKEN_AUTHORIZATION_FAILED);
+    assert_eq!(refusal.principal_name.as_str(), "bob");
+    assert_eq!(refusal.token_requester_principal_name.as_str(), "alice");
+    let world = World::new().allow(ResourceType::User, "User:bob", CreateTokens);
+    proceeds(forwarded(&world));
+    // On a direct connection the handler refuses every token request first.
+    proceeds(World::new().verdict(for_bob()));
+    // A token for oneself needs no ACL.
+    let own = RequestKind::CreateDelegationToken(Default::default());
+    let world = World::new();
+    let authorizer = Authorizer::new(Some(&world.settings), &world.acls, true);
+    let context = RequestContext::local()
+        .forwarded(KafkaPrincipal::user("alice"), &[10, 0, 0, 1])
+        .unwrap();
+    proceeds(authorize(&authorizer, &context, &world.image, own));
+}
