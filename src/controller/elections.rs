@@ -6,6 +6,7 @@ use yakt_wire::{PartitionChangeRecord, Uuid};
 
 use crate::controller::image::configs::resource_type;
 use crate::controller::image::partition::{PartitionRegistration, NO_LEADER};
+use crate::controller::image::topics::TopicImage;
 use crate::controller::image::MetadataImage;
 use crate::controller::partition_change::{Election, PartitionChange};
 
@@ -65,24 +66,36 @@ pub fn default_dir(image: &MetadataImage, broker: i32) -> Uuid {
         .map_or(Uuid::ONE, |b| b.default_dir())
 }
 
-/// A change of one partition with the image's facts filled in; the caller sets targets and
-/// calls `build`.
+/// A change of one partition with the image's facts filled in: active brokers with an online
+/// directory may lead, new replicas go to their broker's default directory. The caller sets
+/// targets and calls `build`.
 pub fn change_of<'a>(
     image: &'a MetadataImage,
-    topic_id: Uuid,
-    topic_name: &str,
+    topic: &TopicImage,
     partition_id: i32,
     partition: &'a PartitionRegistration,
-    acceptable: &'a dyn Fn(i32) -> bool,
-    default_dir: &'a dyn Fn(i32) -> Uuid,
 ) -> PartitionChange<'a> {
-    let min_isr = effective_min_isr(image, topic_name, partition.replicas.len());
+    change_with(image, topic, partition_id, partition, move |broker| {
+        image.cluster.is_active(broker)
+    })
+}
+
+/// As [`change_of`], with `acceptable` instead of "active" deciding which brokers may lead
+/// (an online directory is still required).
+pub fn change_with<'a>(
+    image: &'a MetadataImage,
+    topic: &TopicImage,
+    partition_id: i32,
+    partition: &'a PartitionRegistration,
+    acceptable: impl Fn(i32) -> bool + 'a,
+) -> PartitionChange<'a> {
+    let min_isr = effective_min_isr(image, &topic.name, partition.replicas.len());
     PartitionChange::new(
         partition,
-        topic_id,
+        topic.id,
         partition_id,
-        acceptable,
-        default_dir,
+        move |broker| may_lead(image, partition, broker, &acceptable),
+        |broker| default_dir(image, broker),
         image.metadata_version(),
         min_isr,
         image.features.elr_enabled(),
@@ -117,17 +130,7 @@ pub fn leader_and_isr_updates(
         if !which(topic.id, partition_id, partition) {
             continue;
         }
-        let accept = |r: i32| may_lead(image, partition, r, &acceptable);
-        let dir = |r: i32| default_dir(image, r);
-        let mut change = change_of(
-            image,
-            topic.id,
-            &topic.name,
-            partition_id,
-            partition,
-            &accept,
-            &dir,
-        );
+        let mut change = change_with(image, topic, partition_id, partition, acceptable);
         if unclean_election_enabled(image, &topic.name, unclean_default) {
             change = change.election(Election::Unclean);
         }

@@ -18,7 +18,7 @@ use kafka_protocol::messages::{AlterPartitionRequest, AlterPartitionResponse, Br
 use kafka_protocol::ResponseError;
 use yakt_wire::{MetadataRecord, Uuid};
 
-use crate::controller::elections::{change_of, default_dir, may_lead, unclean_election_enabled};
+use crate::controller::elections::{change_of, unclean_election_enabled};
 use crate::controller::image::partition::{
     PartitionRegistration, NO_LEADER_CHANGE, RECOVERED, RECOVERING,
 };
@@ -107,19 +107,9 @@ impl Controller {
             return partition_error(index, error);
         }
         let unclean_default = self.settings.unclean_leader_election_enable;
-        let accept = |r: i32| may_lead(image, partition, r, &|b| image.cluster.is_active(b));
-        let dir = |r: i32| default_dir(image, r);
-        let mut change = change_of(
-            image,
-            topic.id,
-            &topic.name,
-            index,
-            partition,
-            &accept,
-            &dir,
-        )
-        .target_isr(new_isr.iter().map(|(b, _)| *b).collect())
-        .target_leader_recovery_state(data.leader_recovery_state);
+        let mut change = change_of(image, topic, index, partition)
+            .target_isr(new_isr.iter().map(|(b, _)| *b).collect())
+            .target_leader_recovery_state(data.leader_recovery_state);
         if unclean_election_enabled(image, &topic.name, unclean_default) {
             change = change.election(Election::Unclean);
         }

@@ -14,9 +14,7 @@ use kafka_protocol::messages::{AssignReplicasToDirsRequest, AssignReplicasToDirs
 use kafka_protocol::ResponseError;
 use yakt_wire::{MetadataRecord, Uuid};
 
-use crate::controller::elections::{
-    change_of, default_dir, leader_and_isr_updates, may_lead, BrokerTransition,
-};
+use crate::controller::elections::{change_of, leader_and_isr_updates, BrokerTransition};
 use crate::controller::machine::Controller;
 use crate::controller::result::ControllerResult;
 
@@ -62,19 +60,7 @@ impl Controller {
                             ResponseError::NotLeaderOrFollower
                         }
                         Some((topic, Some(partition))) => {
-                            let accept = |r: i32| {
-                                may_lead(image, partition, r, &|b| image.cluster.is_active(b))
-                            };
-                            let default = |r: i32| default_dir(image, r);
-                            let change = change_of(
-                                image,
-                                topic_id,
-                                &topic.name,
-                                index,
-                                partition,
-                                &accept,
-                                &default,
-                            );
+                            let change = change_of(image, topic, index, partition);
                             if let Some((record, version)) =
                                 change.directory(broker_id, dir).build()
                             {

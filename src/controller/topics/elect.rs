@@ -11,7 +11,7 @@ use kafka_protocol::protocol::StrBytes;
 use kafka_protocol::ResponseError;
 use yakt_wire::MetadataRecord;
 
-use crate::controller::elections::{change_of, default_dir, may_lead};
+use crate::controller::elections::change_of;
 use crate::controller::image::MetadataImage;
 use crate::controller::machine::Controller;
 use crate::controller::partition_change::Election;
@@ -120,23 +120,12 @@ fn elect_one(
     if (!unclean && partition.has_preferred_leader()) || (unclean && partition.has_leader()) {
         return ApiError::bare(ResponseError::ElectionNotNeeded);
     }
-    let accept = |r: i32| may_lead(image, partition, r, &|b| image.cluster.is_active(b));
-    let dir = |r: i32| default_dir(image, r);
     let election = if unclean {
         Election::Unclean
     } else {
         Election::Preferred
     };
-    let change = change_of(
-        image,
-        topic.id,
-        &topic.name,
-        partition_id,
-        partition,
-        &accept,
-        &dir,
-    )
-    .election(election);
+    let change = change_of(image, topic, partition_id, partition).election(election);
     match change.build() {
         Some((record, version)) => {
             records.push((record.into(), version));
@@ -162,18 +151,7 @@ impl Controller {
             if partition.has_preferred_leader() {
                 continue;
             }
-            let accept = |r: i32| may_lead(image, partition, r, &|b| image.cluster.is_active(b));
-            let dir = |r: i32| default_dir(image, r);
-            let change = change_of(
-                image,
-                topic.id,
-                &topic.name,
-                index,
-                partition,
-                &accept,
-                &dir,
-            )
-            .election(Election::Preferred);
+            let change = change_of(image, topic, index, partition).election(Election::Preferred);
             if let Some((record, version)) = change.build() {
                 if record.leader == partition.replicas.first().copied().unwrap_or(-1) {
                     records.push((record.into(), version));

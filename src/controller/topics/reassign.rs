@@ -22,7 +22,7 @@ use kafka_protocol::protocol::StrBytes;
 use kafka_protocol::ResponseError;
 use yakt_wire::MetadataRecord;
 
-use crate::controller::elections::{change_of, default_dir, may_lead, unclean_election_enabled};
+use crate::controller::elections::{change_of, unclean_election_enabled};
 use crate::controller::image::{MetadataImage, PartitionRegistration, TopicImage};
 use crate::controller::machine::Controller;
 use crate::controller::partition_change::Election;
@@ -106,17 +106,7 @@ impl Controller {
             .get(&index)
             .ok_or_else(|| unknown(format!("Unable to find partition {topic_name}:{index}.")))?;
         let unclean_default = self.settings.unclean_leader_election_enable;
-        let accept = |r: i32| may_lead(image, partition, r, &|b| image.cluster.is_active(b));
-        let dir = |r: i32| default_dir(image, r);
-        let change = change_of(
-            image,
-            topic.id,
-            &topic.name,
-            index,
-            partition,
-            &accept,
-            &dir,
-        );
+        let change = change_of(image, topic, index, partition);
         let built = match &target.replicas {
             None => {
                 let (replicas, isr, unclean) = revert(partition)?;
