@@ -11,6 +11,7 @@
 mod authorizer;
 pub mod builder;
 pub mod defaults;
+mod delegation_tokens;
 mod endpoint;
 mod error;
 mod listeners;
@@ -23,6 +24,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 pub use builder::ControllerConfigBuilder;
+pub use delegation_tokens::{DelegationTokenConfig, Password};
 pub use endpoint::{Endpoint, HostPort, QuorumVoter};
 pub use error::ConfigError;
 pub use properties::{Properties, PropertiesError};
@@ -116,6 +118,8 @@ pub struct ControllerConfig {
     /// `authorizer.class.name`: `None` when empty; StandardAuthorizer with `super.users` and
     /// `allow.everyone.if.no.acl.found` otherwise (any other class is refused).
     pub authorizer: Option<crate::controller::authorizer::AuthorizerSettings>,
+    /// `delegation.token.*`: the secret key and the lifetimes of delegation tokens.
+    pub delegation_tokens: DelegationTokenConfig,
     unused_keys: Vec<String>,
     properties: Vec<(String, String)>,
 }
@@ -247,6 +251,7 @@ impl ControllerConfig {
                 .string(SASL_MECHANISM_CONTROLLER_PROTOCOL)
                 .unwrap_or_else(|| SASL_MECHANISM_CONTROLLER_PROTOCOL_DEFAULT.to_owned()),
             authorizer: authorizer::read(r)?,
+            delegation_tokens: delegation_tokens::read(r)?,
             unused_keys: Vec::new(),
             properties: properties
                 .iter()
