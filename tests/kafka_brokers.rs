@@ -563,7 +563,8 @@ fn expect_config(cluster: &Cluster, via_controller: bool, entity: &[&str], entry
 /// first, with the Metadata API for a topic (which controllers do not serve) and with
 /// DescribeCluster for a broker (which lists controllers, not brokers, through
 /// `--bootstrap-controller`), so through the controllers it alters topic and broker configs
-/// and describes the cluster-wide broker defaults.
+/// and describes the cluster-wide broker defaults and a controller's own configs (a Kafka
+/// controller describes no other node); a broker's configs are described by the brokers.
 fn step_4_configs_and_features(cluster: &Cluster) {
     let topic = ["--entity-type", "topics", "--entity-name", "orders"];
     let alter = [
@@ -590,7 +591,56 @@ fn step_4_configs_and_features(cluster: &Cluster) {
     configs(cluster, false, &alter);
     expect_config(cluster, true, &default, "log.cleaner.backoff.ms=20000");
     expect_config(cluster, false, &default, "log.cleaner.backoff.ms=20000");
+    expect_controller_describes_itself(cluster);
     expect_metadata_version(cluster, "step 4");
+}
+
+/// A controller describes its own id as Kafka's does (`kafka-configs --bootstrap-controller
+/// --entity-name <its id> --describe --all`): every config, with the file's keys as
+/// STATIC_BROKER_CONFIG, Kafka's defaults as DEFAULT_CONFIG and the cluster-wide dynamic
+/// default set above, each with its synonyms.
+fn expect_controller_describes_itself(cluster: &Cluster) {
+    let id = *cluster
+        .controller_ports
+        .keys()
+        .next()
+        .expect("a controller");
+    let name = id.to_string();
+    let describe = [
+        "--entity-type",
+        "brokers",
+        "--entity-name",
+        &name,
+        "--describe",
+        "--all",
+    ];
+    let expected = [
+        format!("All configs for broker {id} are:"),
+        format!("  node.id={id} sensitive=false synonyms={{STATIC_BROKER_CONFIG:node.id={id}}}"),
+        format!(
+            "  metadata.log.max.record.bytes.between.snapshots={SNAPSHOT_BYTES} sensitive=false \
+             synonyms={{STATIC_BROKER_CONFIG:metadata.log.max.record.bytes.between.snapshots=\
+             {SNAPSHOT_BYTES}, DEFAULT_CONFIG:metadata.log.max.record.bytes.between.snapshots=\
+             20971520}}"
+        ),
+        "  num.partitions=1 sensitive=false synonyms={DEFAULT_CONFIG:num.partitions=1}".to_owned(),
+        "  log.cleaner.backoff.ms=20000 sensitive=false synonyms={DYNAMIC_DEFAULT_BROKER_CONFIG:\
+         log.cleaner.backoff.ms=20000, DEFAULT_CONFIG:log.cleaner.backoff.ms=15000}"
+            .to_owned(),
+    ];
+    eventually("step 4: the controller's own configs", CONVERGENCE, || {
+        let described = configs(cluster, true, &describe);
+        let lines: Vec<&str> = described.lines().collect();
+        let missing: Vec<&String> = expected
+            .iter()
+            .filter(|e| !lines.contains(&e.as_str()))
+            .collect();
+        let many = lines.len() > 300;
+        (missing.is_empty() && many).then_some(()).ok_or(format!(
+            "missing {missing:#?} in ({} lines):\n{described}",
+            lines.len()
+        ))
+    });
 }
 
 /// Step 5: kill -9 of broker 102: new leaders and ISRs without it within the session
