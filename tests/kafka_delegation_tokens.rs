@@ -5,7 +5,8 @@
 //! creates, describes, renews and expires her token (the broker forwards create, renew and
 //! expire to yakt in Envelopes with alice's principal, and describes from the records it
 //! replayed from yakt's log); a client then authenticates with the token itself (SCRAM with
-//! `tokenauth=true`), and no longer can once the token is expired.
+//! `tokenauth=true`), and no longer can once the token is expired. A token with a short life
+//! is removed by yakt's periodic sweep of expired tokens.
 //!
 //! Needs Java 17 and `scripts/kafka fetch`; fails without them.
 
@@ -171,7 +172,10 @@ fn alice_creates_renews_and_expires_a_token_that_authenticates_clients() {
     let mut controller = YaktProcess::start_formatted(
         &root.join("controller"),
         CLUSTER_ID,
-        &[("delegation.token.secret.key", SECRET_KEY)],
+        &[
+            ("delegation.token.secret.key", SECRET_KEY),
+            ("delegation.token.expiry.check.interval.ms", "1000"),
+        ],
     );
     let ports = (free_port(), free_port());
     let dir = root.join("broker");
@@ -311,6 +315,26 @@ fn alice_creates_renews_and_expires_a_token_that_authenticates_clients() {
         "{}",
         text(&again)
     );
+
+    // A token that lives eight seconds: yakt's active controller removes it once expired
+    // (checking every second), and the broker then no longer describes it.
+    let short_lived = delegation_tokens(
+        &sasl,
+        &alice,
+        &["--create", "--max-life-time-period", "8000"],
+    );
+    let short_lived = token_rows(&expect_success(&short_lived, "--create, 8 s"));
+    assert_eq!(short_lived.len(), 1);
+    let mut seen = false;
+    support::wait_until("yakt removes the expired token", CONVERGENCE, || {
+        let output = delegation_tokens(&sasl, &alice, DESCRIBE_ALICE);
+        let rows = token_rows(&expect_success(
+            &output,
+            "kafka-delegation-tokens --describe",
+        ));
+        seen |= rows == short_lived;
+        seen && rows.is_empty()
+    });
 
     broker.stop();
     controller.stop();
