@@ -24,8 +24,8 @@ use super::raft_driver::{RaftEvent, RaftHandle};
 use crate::clock::now_ms;
 use crate::controller::activation::NoOpTimer;
 use crate::controller::authorizer::AuthorizerView;
-use crate::controller::delegation_tokens::TokenExpiryTimer;
 use crate::controller::context::RequestContext;
+use crate::controller::delegation_tokens::TokenExpiryTimer;
 use crate::controller::feature_updates::FeatureReport;
 use crate::controller::snapshots::{snapshot_of, SnapshotPolicy};
 use crate::controller::Controller;
@@ -144,9 +144,8 @@ pub fn spawn(
     let (inbox, calls) = mpsc::channel(1024);
     let (features_tx, features) = watch::channel(start.controller.feature_report());
     let (active_tx, active) = watch::channel(false);
-    let (registrations_tx, registrations) = watch::channel(
-        RegistrationView::default().next(start.controller.committed(), None),
-    );
+    let (registrations_tx, registrations) =
+        watch::channel(RegistrationView::default().next(start.controller.committed(), None));
     let (authorizer_tx, authorizer) = watch::channel(Arc::new(AuthorizerView {
         settings: start.controller.settings().authorizer.clone(),
         acls: start.controller.committed().image().acls.clone(),
@@ -422,7 +421,10 @@ impl ControllerLoop {
             }
         }
         let controller = &self.controller;
-        let expired = self.token_expiry.as_mut().and_then(|t| t.poll(controller, now));
+        let expired = self
+            .token_expiry
+            .as_mut()
+            .and_then(|t| t.poll(controller, now));
         if let Some(expired) = expired {
             if self.append(&expired.records, |_, _| {}).await?.is_none() {
                 return Ok(());
