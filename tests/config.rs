@@ -848,3 +848,21 @@ fn an_unreadable_file_names_its_path() {
         "{error}"
     );
 }
+
+#[test]
+fn debug_forms_never_print_secret_values() {
+    let secret = "s3cret-never-printed";
+    let config = ControllerConfig::parse_str(&minimal(&format!(
+        "delegation.token.secret.key={secret}\nssl.key.password={secret}"
+    )))
+    .unwrap();
+    let settings = yakt::controller::ControllerSettings::from_config(&config, "cluster");
+    assert!(config
+        .properties()
+        .iter()
+        .any(|(key, value)| key == "ssl.key.password" && value == secret));
+    for form in [format!("{config:?}"), format!("{settings:?}")] {
+        assert!(form.contains("ssl.key.password"), "{form}");
+        assert!(!form.contains(secret), "{form}");
+    }
+}

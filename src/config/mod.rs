@@ -121,7 +121,28 @@ pub struct ControllerConfig {
     /// `delegation.token.*`: the secret key and the lifetimes of delegation tokens.
     pub delegation_tokens: DelegationTokenConfig,
     unused_keys: Vec<String>,
-    properties: Vec<(String, String)>,
+    properties: FileProperties,
+}
+
+/// The keys and values of a properties file, as written, in file order. Its `Debug` form
+/// lists the keys only: values may be secrets (`delegation.token.secret.key`, passwords).
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct FileProperties(pub Vec<(String, String)>);
+
+impl std::ops::Deref for FileProperties {
+    type Target = [(String, String)];
+
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for FileProperties {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list()
+            .entries(self.0.iter().map(|(key, _)| key))
+            .finish()
+    }
 }
 
 impl ControllerConfig {
@@ -253,10 +274,12 @@ impl ControllerConfig {
             authorizer: authorizer::read(r)?,
             delegation_tokens: delegation_tokens::read(r)?,
             unused_keys: Vec::new(),
-            properties: properties
-                .iter()
-                .map(|p| (p.key.clone(), p.value.clone()))
-                .collect(),
+            properties: FileProperties(
+                properties
+                    .iter()
+                    .map(|p| (p.key.clone(), p.value.clone()))
+                    .collect(),
+            ),
         };
         config.unused_keys = reader.unread_keys();
         Ok(config)
@@ -270,7 +293,7 @@ impl ControllerConfig {
 
     /// Every key and value of the properties the configuration was read from, as written,
     /// in file order (what Kafka describes as STATIC_BROKER_CONFIG).
-    pub fn properties(&self) -> &[(String, String)] {
+    pub fn properties(&self) -> &FileProperties {
         &self.properties
     }
 

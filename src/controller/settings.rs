@@ -3,7 +3,7 @@
 //! `min.insync.replicas`, `metadata.max.idle.interval.ms`, `delegation.token.*`, ...) plus the
 //! cluster id.
 
-use crate::config::{ControllerConfig, DelegationTokenConfig};
+use crate::config::{ControllerConfig, DelegationTokenConfig, FileProperties};
 use crate::controller::authorizer::AuthorizerSettings;
 
 /// What the controller's handlers are configured with.
@@ -35,7 +35,7 @@ pub struct ControllerSettings {
     pub delegation_tokens: DelegationTokenConfig,
     /// The keys and values of the controller's properties file, as written (described as
     /// STATIC_BROKER_CONFIG); empty for settings not read from a file.
-    pub static_configs: Vec<(String, String)>,
+    pub static_configs: FileProperties,
 }
 
 impl ControllerSettings {
@@ -53,7 +53,7 @@ impl ControllerSettings {
             controller_ids: vec![node_id],
             authorizer: None,
             delegation_tokens: DelegationTokenConfig::default(),
-            static_configs: Vec::new(),
+            static_configs: FileProperties::default(),
         }
     }
 
@@ -79,7 +79,7 @@ impl ControllerSettings {
             },
             authorizer: config.authorizer.clone(),
             delegation_tokens: config.delegation_tokens.clone(),
-            static_configs: config.properties().to_vec(),
+            static_configs: config.properties().clone(),
         }
     }
 }

@@ -114,6 +114,8 @@ struct Waiting {
     last_offset: i64,
     reply: oneshot::Sender<ResponseKind>,
     response: ResponseKind,
+    /// The answer if leadership is lost first (NOT_CONTROLLER): the records may never commit.
+    refusal: ResponseKind,
 }
 
 /// What the controller loop needs at start-up.
@@ -327,8 +329,10 @@ impl ControllerLoop {
         let _ = self.active.send(false);
         self.noop = None;
         self.token_expiry = None;
+        // Kafka fails what was not committed with NOT_CONTROLLER: the records may yet commit
+        // or be truncated, and the client retries against the new active controller.
         for waiting in std::mem::take(&mut self.waiting) {
-            let _ = waiting.reply.send(waiting.response);
+            let _ = waiting.reply.send(waiting.refusal);
         }
     }
 
@@ -370,6 +374,7 @@ impl ControllerLoop {
                 last_offset,
                 reply: call.reply,
                 response: result.response,
+                refusal,
             }),
             None => {
                 let _ = call.reply.send(refusal);
