@@ -20,8 +20,8 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use support::{
-    as_pairs, expect_success, format_storage, free_port, kafka_old_version, kafka_version,
-    wait_until, write_properties, KafkaBroker, KafkaTool, YaktProcess,
+    as_pairs, compile_java, expect_success, format_storage, free_port, kafka_old_version,
+    kafka_version, wait_until, write_properties, KafkaBroker, KafkaTool, YaktProcess,
 };
 
 /// The brokers' node ids.
@@ -420,6 +420,51 @@ fn step_1_brokers_join(cluster: &mut Cluster) {
     });
     assert_eq!(replication, expected, "step 1: --replication observers");
     assert_eq!(status, expected, "step 1: --status CurrentObservers");
+    for id in BROKER_IDS {
+        expect_every_forwardable_api_offered(cluster, id);
+    }
+}
+
+/// A broker offers a forwardable API to its clients only when the active controller
+/// advertises it: every one its Kafka version forwards must be in its ApiVersions.
+fn expect_every_forwardable_api_offered(cluster: &Cluster, broker_id: i32) {
+    let broker = &cluster.brokers[&broker_id];
+    let version = broker.version.as_str();
+    let lines = |class: &str, args: &[&str]| -> Vec<Vec<String>> {
+        let output = KafkaTool::new(version, class)
+            .classpath(&compile_java(version, class))
+            .args(args)
+            .output();
+        let stdout = expect_success(&output, &format!("{class} ({version})"));
+        stdout
+            .lines()
+            .map(|line| line.split_whitespace().map(str::to_owned).collect())
+            .collect()
+    };
+    let forwardable: BTreeMap<String, String> = lines("ForwardableApisProbe", &[])
+        .into_iter()
+        .filter(|f| f.len() == 3 && f[0] == "forwardable")
+        .map(|f| (f[1].clone(), f[2].clone()))
+        .collect();
+    assert!(
+        forwardable.len() >= 15,
+        "Kafka {version} forwards more APIs than {forwardable:?}"
+    );
+    let address = format!("127.0.0.1:{}", broker.port);
+    let offered: BTreeSet<String> = lines("ApiVersionsProbe", &[&address, "10000"])
+        .into_iter()
+        .filter(|f| f.first().map(String::as_str) == Some("api"))
+        .filter_map(|f| f.get(1).cloned())
+        .collect();
+    let hidden: Vec<&String> = forwardable
+        .iter()
+        .filter(|(key, _)| !offered.contains(*key))
+        .map(|(_, name)| name)
+        .collect();
+    assert!(
+        hidden.is_empty(),
+        "step 1: broker {broker_id} (Kafka {version}) hides forwardable APIs the controller does not advertise: {hidden:?}"
+    );
 }
 
 /// Every partition led by a broker and with a full ISR.
