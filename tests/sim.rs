@@ -128,9 +128,13 @@ fn seeds_with_faults_find_no_violation() {
 #[test]
 fn replay() {
     let seed = env_u64("YAKT_SIM_SEED", 0);
+    // YAKT_SIM_VOTER_CHANGES=1 replays a seed of `seeds_with_voter_changes_find_no_violation`.
+    let tweak =
+        (env_u64("YAKT_SIM_VOTER_CHANGES", 0) == 1).then_some(voter_changes as fn(&mut Scenario));
     let options = SimOptions {
         keep_log: true,
         storage: storage_from_env(),
+        tweak,
         ..SimOptions::default()
     };
     let report = run_seed(seed, &options);
@@ -333,4 +337,52 @@ fn disk_and_memory_storage_run_a_seed_alike() {
         assert_eq!(a.trace_hash, b.trace_hash, "seed {seed}: the runs diverged");
         assert!(matches!(a.outcome, Outcome::Passed { .. }), "seed {seed}");
     }
+}
+
+/// Voter changes under the seed's faults: the leader is asked every ~0.5 s to add an observer
+/// (or a removed voter) or to remove a voter (kraft.version 1, at least one observer).
+fn voter_changes(scenario: &mut Scenario) {
+    scenario.kraft_version = 1;
+    scenario.reconfig_every_ms = 500;
+    scenario.observers = scenario.observers.max(1);
+}
+
+#[test]
+fn seeds_with_voter_changes_find_no_violation() {
+    let count = env_u64("YAKT_SIM_RECONFIG_SEEDS", 400);
+    let start = env_u64("YAKT_SIM_START", 0);
+    let options = SimOptions {
+        storage: storage_from_env(),
+        tweak: Some(voter_changes),
+        ..SimOptions::default()
+    };
+    let reports = run_many(start, count, &options);
+    let failures: Vec<String> = reports
+        .iter()
+        .filter(|r| matches!(r.outcome, Outcome::Violation(_)))
+        .map(|r| {
+            format!(
+                "{}\n  or: YAKT_SIM_VOTER_CHANGES=1 YAKT_SIM_SEED={} cargo test --test sim -- \
+                 --exact replay --nocapture",
+                describe(r, &options),
+                r.seed
+            )
+        })
+        .collect();
+    let changes: u64 = reports.iter().map(|r| r.stats.voter_changes).sum();
+    let changed = reports.iter().filter(|r| r.stats.voter_changes > 0).count();
+    eprintln!(
+        "{count} seeds with voter changes: {} failed; {changes} changes committed in {changed} seeds",
+        failures.len()
+    );
+    assert!(
+        failures.is_empty(),
+        "{} seeds failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    assert!(
+        changed as u64 >= count / 3,
+        "only {changed} of {count} seeds committed a voter change: the check would be vacuous"
+    );
 }

@@ -316,15 +316,20 @@ impl VoterSetHistory {
             .unwrap_or(self.bootstrap_kraft_version)
     }
 
-    /// Adds what a VotersRecord or KRaftVersionRecord at its offset says. Records at or below
-    /// the latest one already known (read again) are ignored.
+    /// Adds what a VotersRecord or KRaftVersionRecord at its offset says. Records below the
+    /// latest one already known (read again) are ignored; one at the same offset replaces it.
     pub fn apply(&mut self, record: QuorumRecord) {
         match record {
-            QuorumRecord::Voters(offset, set) => {
-                if self.latest_offset().is_none_or(|last| offset > last) {
-                    self.voters.push((offset, set));
+            QuorumRecord::Voters(offset, set) => match self.latest_offset() {
+                Some(last) if offset < last => {}
+                // Several records placed at one offset (a snapshot's): the last one holds.
+                Some(last) if offset == last => {
+                    if let Some(entry) = self.voters.last_mut() {
+                        entry.1 = set;
+                    }
                 }
-            }
+                _ => self.voters.push((offset, set)),
+            },
             QuorumRecord::KRaftVersion(offset, version) => {
                 if self
                     .kraft_versions
@@ -464,7 +469,7 @@ mod tests {
         assert_eq!(
             history.at(15),
             &set(&[1, 2]),
-            "a record read again is ignored"
+            "an older record read again is ignored"
         );
         history.truncate_from(20);
         assert_eq!(history.latest(), &set(&[1, 2]));

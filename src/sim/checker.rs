@@ -8,7 +8,7 @@
 //! The committed prefix is learned from the nodes themselves: a batch below a node's high
 //! watermark is committed, and the first node to claim it fixes its content.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use yakt_wire::batch::{check_batch, Scan};
 
@@ -52,7 +52,8 @@ pub struct Checker {
     committed_end: i64,
     nodes: BTreeMap<NodeId, NodeCheck>,
     leaders: BTreeMap<i32, NodeId>,
-    voters: usize,
+    /// The voter sets a majority may be counted in (see [`Checker::set_voter_sets`]).
+    voter_sets: Vec<BTreeSet<NodeId>>,
 }
 
 enum Extend {
@@ -63,12 +64,19 @@ enum Extend {
 }
 
 impl Checker {
-    /// A checker for a quorum of `voters` voters.
-    pub fn new(voters: usize) -> Checker {
-        Checker {
-            voters,
-            ..Checker::default()
-        }
+    /// A checker with nothing seen yet. Who votes comes with each check (the views' `is_voter`:
+    /// the committed voter set, which voter changes move).
+    pub fn new() -> Checker {
+        Checker::default()
+    }
+
+    /// The voter sets in play while voters change (KIP-853): the committed one and each
+    /// leader's latest, uncommitted one. A leader counts its high watermark in its latest set,
+    /// and one voter added or removed at a time keeps every majority of one set overlapping
+    /// every majority of the next, so the committed prefix must be held durably by a majority of
+    /// one of them. Empty: the views' `is_voter`.
+    pub fn set_voter_sets(&mut self, voter_sets: Vec<BTreeSet<NodeId>>) {
+        self.voter_sets = voter_sets;
     }
 
     /// End of the committed prefix seen so far.
@@ -280,20 +288,35 @@ impl Checker {
         if self.committed_end == 0 {
             return Ok(());
         }
-        let holding = views
-            .iter()
-            .filter(|v| v.is_voter)
-            .filter(|v| {
-                let matched = self.nodes.get(&v.id).map_or(0, |n| n.matched_end);
-                matched.min(v.log.flushed_offset()) >= self.committed_end
-            })
-            .count();
-        if holding * 2 <= self.voters {
-            return Err(format!(
-                "only {holding} of {} voters hold the committed prefix (end {}) durably",
-                self.voters, self.committed_end
-            ));
+        let holds = |v: &NodeView<'_>| {
+            let matched = self.nodes.get(&v.id).map_or(0, |n| n.matched_end);
+            matched.min(v.log.flushed_offset()) >= self.committed_end
+        };
+        let from_views: BTreeSet<NodeId> =
+            views.iter().filter(|v| v.is_voter).map(|v| v.id).collect();
+        let sets = if self.voter_sets.is_empty() {
+            std::slice::from_ref(&from_views)
+        } else {
+            self.voter_sets.as_slice()
+        };
+        let mut counts = Vec::new();
+        for set in sets {
+            let holding = views
+                .iter()
+                .filter(|v| set.contains(&v.id) && holds(v))
+                .count();
+            if holding * 2 > set.len() {
+                return Ok(());
+            }
+            let count = format!("{holding} of {} {set:?}", set.len());
+            if !counts.contains(&count) {
+                counts.push(count);
+            }
         }
-        Ok(())
+        Err(format!(
+            "only {} voters hold the committed prefix (end {}) durably",
+            counts.join(", or "),
+            self.committed_end
+        ))
     }
 }

@@ -90,6 +90,10 @@ pub struct Scenario {
     pub election_timeout_ms: u64,
     /// Fetch timeout of the engines.
     pub fetch_timeout_ms: u64,
+    /// Mean time between voter changes asked of the leader (AddRaftVoter of an observer or
+    /// RemoveRaftVoter of a voter; 0: none). Not drawn from the seed, so that older seeds run
+    /// as before; a scenario tweak turns it on (it needs kraft.version 1).
+    pub reconfig_every_ms: u64,
 }
 
 impl Scenario {
@@ -160,6 +164,7 @@ impl Scenario {
             kraft_version,
             election_timeout_ms,
             fetch_timeout_ms,
+            reconfig_every_ms: 0,
         };
         if let Some(voters) = options.voters {
             scenario.voters = voters;

@@ -5,7 +5,7 @@
 //! time in (time, sequence) order, so a seed always replays the same run.
 
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BinaryHeap};
+use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
 
 use bytes::{Bytes, BytesMut};
 
@@ -24,6 +24,8 @@ use super::trace::TraceHash;
 type Engine = RaftEngine<SimLog, SimStore>;
 
 /// The cluster id every simulated node shares.
+mod membership;
+
 const CLUSTER_ID: &str = "sim-cluster";
 /// Observers get ids from here up.
 const FIRST_OBSERVER_ID: NodeId = 101;
@@ -70,6 +72,7 @@ enum SimEvent {
     Resign,
     Snapshot,
     ClientAppend,
+    Reconfigure,
     Heal,
 }
 
@@ -173,6 +176,8 @@ pub struct SimStats {
     pub appends: u64,
     /// Epochs in which more than one node stood as candidate.
     pub contested_epochs: u64,
+    /// Voter changes (AddRaftVoter, RemoveRaftVoter) that committed.
+    pub voter_changes: u64,
 }
 
 /// The simulated cluster.
@@ -191,6 +196,12 @@ pub struct World {
     /// The first candidate of each epoch.
     candidates: BTreeMap<i32, NodeId>,
     next_request_id: u64,
+    /// Voter changes the simulator asked of a node: (node index, request id).
+    client_requests: BTreeSet<(usize, u64)>,
+    /// The committed voter set and the high watermark it was read at.
+    committed_voters: Option<(i64, BTreeSet<NodeId>)>,
+    /// The highest high watermark a leader set and the voter set it counted in.
+    leader_high_watermark: Option<(i64, BTreeSet<NodeId>)>,
     partition: Option<Vec<bool>>,
     healed_at_ms: Option<u64>,
     leader_at_ms: Option<u64>,
@@ -221,7 +232,7 @@ impl World {
         let scenario = Scenario::for_seed(seed, &mut rng, &options);
         let mut world = World {
             seed,
-            checker: Checker::new(scenario.voters),
+            checker: Checker::new(),
             scenario,
             options,
             rng,
@@ -233,6 +244,9 @@ impl World {
             votes: BTreeMap::new(),
             candidates: BTreeMap::new(),
             next_request_id: 0,
+            client_requests: BTreeSet::new(),
+            committed_voters: None,
+            leader_high_watermark: None,
             partition: None,
             healed_at_ms: None,
             leader_at_ms: None,
@@ -288,7 +302,7 @@ impl World {
         config.planted_bugs = self.options.planted_bugs;
         config.kraft_version = self.scenario.kraft_version;
         if self.scenario.kraft_version >= 1 {
-            let directory = |id: NodeId| yakt_wire::Uuid::new(1_000 + id as u64, 0x5eed);
+            let directory = membership::directory;
             config.voter_directory_ids = config
                 .voters
                 .keys()
@@ -365,6 +379,7 @@ impl World {
         self.schedule_next(s.resign_every_ms, SimEvent::Resign);
         self.schedule_next(s.snapshot_every_ms, SimEvent::Snapshot);
         self.schedule_next(s.append_every_ms, SimEvent::ClientAppend);
+        self.schedule_next(s.reconfig_every_ms, SimEvent::Reconfigure);
         self.schedule(self.options.fault_duration_ms, SimEvent::Heal);
         loop {
             if self.events >= self.options.max_events {
@@ -400,6 +415,7 @@ impl World {
                 | SimEvent::Partition
                 | SimEvent::ClockJump
                 | SimEvent::Resign
+                | SimEvent::Reconfigure
         );
         if fault && !self.faults_on() {
             return Ok(());
@@ -490,6 +506,12 @@ impl World {
                 self.schedule_next(mean, SimEvent::ClientAppend);
                 Ok(())
             }
+            SimEvent::Reconfigure => {
+                self.reconfigure()?;
+                let mean = self.scenario.reconfig_every_ms;
+                self.schedule_next(mean, SimEvent::Reconfigure);
+                Ok(())
+            }
             SimEvent::Heal => self.heal(),
         }
     }
@@ -556,6 +578,9 @@ impl World {
                     request_id,
                     response,
                 } => {
+                    if self.client_answer(index, request_id.0, &response) {
+                        continue;
+                    }
                     let Some(Pending {
                         from: to,
                         correlation_id,
@@ -598,6 +623,7 @@ impl World {
                 }
                 Output::HighWatermark { offset } => {
                     self.trace.add(&[4, index as u64, offset as u64]);
+                    self.note_leader_high_watermark(index, offset);
                 }
                 Output::RoleChanged {
                     role,
@@ -996,6 +1022,7 @@ impl World {
     // ---- checks ----
 
     fn check(&mut self) -> Result<(), String> {
+        self.update_voters();
         self.checker.check(&views(&self.nodes))
     }
 
@@ -1076,16 +1103,21 @@ impl World {
         };
         let engine = self.nodes[*leader].engine.as_ref()?;
         let (epoch, leader_id) = (engine.epoch(), self.nodes[*leader].id);
-        let all_follow = self.nodes.iter().filter(|n| n.is_voter).all(|node| {
-            node.engine.as_ref().is_some_and(|e| {
-                e.epoch() == epoch
-                    && match e.role() {
-                        Role::Leader(_) => node.id == leader_id,
-                        Role::Follower(f) => f.leader_id == leader_id,
-                        _ => false,
-                    }
-            })
-        });
+        let voters = engine.voter_set();
+        let all_follow = self
+            .nodes
+            .iter()
+            .filter(|n| voters.contains(n.id))
+            .all(|node| {
+                node.engine.as_ref().is_some_and(|e| {
+                    e.epoch() == epoch
+                        && match e.role() {
+                            Role::Leader(_) => node.id == leader_id,
+                            Role::Follower(f) => f.leader_id == leader_id,
+                            _ => false,
+                        }
+                })
+            });
         all_follow.then_some(*leader)
     }
 

@@ -62,10 +62,11 @@ impl<L: RaftLog, S: QuorumStateStore> RaftEngine<L, S> {
             || error == error_code::NOT_LEADER_OR_FOLLOWER
         {
             self.maybe_transition(leader_id, epoch)?;
+            self.observer_back_to_leader(leader_id, epoch);
             return Ok(Some(true));
         }
         if let Some(leader) = leader_id {
-            if self.leader_id().is_none() && self.can_follow(leader) {
+            if self.should_start_following(leader) {
                 self.check_consistent_leader(epoch, Some(leader))?;
                 self.transition_to_follower(epoch, leader)?;
                 return Ok(if error == error_code::NONE {
@@ -81,7 +82,30 @@ impl<L: RaftLog, S: QuorumStateStore> RaftEngine<L, S> {
         Ok(None)
     }
 
-    /// Whether `leader` can be followed: a voter with a known endpoint, not this node.
+    /// An observer whose leader stopped answering asks the bootstrap servers; one that names
+    /// the same leader again sends it back to that leader for another fetch timeout.
+    fn observer_back_to_leader(&mut self, leader_id: Option<NodeId>, epoch: i32) {
+        let deadline = self.now_ms + self.config.fetch_timeout_ms;
+        let is_voter = self.is_voter();
+        if let Role::Follower(state) = &mut self.role {
+            if !is_voter && state.epoch == epoch && Some(state.leader_id) == leader_id {
+                state.fetch_deadline_ms = state.fetch_deadline_ms.max(deadline);
+            }
+        }
+    }
+
+    /// Whether this node, told of `leader` in its own epoch, should start following it: it
+    /// knows no leader, or knew this one but could not reach it (Unattached, e.g. a restarted
+    /// node whose log does not list the leader as a voter, until a response gives its endpoint).
+    fn should_start_following(&self, leader: NodeId) -> bool {
+        let known = match &self.role {
+            Role::Unattached(s) => s.leader_id.is_none_or(|id| id == leader),
+            _ => self.leader_id().is_none(),
+        };
+        known && self.can_follow(leader)
+    }
+
+    /// Whether `leader` can be followed: a node with a known endpoint, not this node.
     pub(super) fn can_follow(&self, leader: NodeId) -> bool {
         leader != self.config.node_id && self.node_endpoint(leader).is_some()
     }
@@ -126,7 +150,7 @@ impl<L: RaftLog, S: QuorumStateStore> RaftEngine<L, S> {
             }
         } else if epoch == current {
             if let Some(leader) = leader_id {
-                if self.leader_id().is_none() && self.can_follow(leader) {
+                if self.should_start_following(leader) {
                     self.transition_to_follower(epoch, leader)?;
                 }
             }

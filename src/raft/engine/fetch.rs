@@ -317,8 +317,9 @@ impl<L: RaftLog, S: QuorumStateStore> RaftEngine<L, S> {
                 return;
             }
         }
-        // A voter's fetch offset counts toward the high watermark: it must be durable.
-        if self.is_voter() && self.log.flushed_offset() < self.log.log_end_offset() {
+        // A voter's fetch offset counts toward the high watermark: it must be durable. So must
+        // an observer's, which counts as soon as the leader adds it as a voter.
+        if self.log.flushed_offset() < self.log.log_end_offset() {
             return;
         }
         let params = FetchParams {

@@ -80,6 +80,11 @@ impl<L: RaftLog, S: QuorumStateStore> RaftEngine<L, S> {
         self.quorum.latest()
     }
 
+    /// The voter set in force at `offset` (e.g. the committed one, at the high watermark - 1).
+    pub fn voter_set_at(&self, offset: i64) -> &VoterSet {
+        self.quorum.at(offset)
+    }
+
     /// The finalized kraft.version as of the log end.
     pub fn kraft_version(&self) -> i16 {
         self.quorum.kraft_version()

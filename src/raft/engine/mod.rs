@@ -274,7 +274,9 @@ impl<L: RaftLog, S: QuorumStateStore> RaftEngine<L, S> {
                 high_watermark,
             });
         }
-        if election.leader_id == Some(local_id) && self.is_voter() {
+        // A former leader starts Resigned even when its log says it is no longer a voter: it
+        // removed itself and the removal may not have committed.
+        if election.leader_id == Some(local_id) {
             let deadline = self.now_ms + self.random_election_timeout_ms();
             return Role::Resigned(ResignedState {
                 epoch: election.epoch,

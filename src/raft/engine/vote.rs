@@ -147,6 +147,9 @@ impl<L: RaftLog, S: QuorumStateStore> RaftEngine<L, S> {
         let Some(partition) = messages::vote_response_partition(response) else {
             return Ok(false);
         };
+        for node in &response.node_endpoints {
+            self.learn_endpoint(node.node_id.0, node.host.as_str(), i64::from(node.port));
+        }
         let leader = Some(partition.leader_id.0).filter(|id| *id >= 0);
         if let Some(handled) =
             self.maybe_handle_common_response(partition.error_code, leader, partition.leader_epoch)?
