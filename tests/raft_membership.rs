@@ -618,3 +618,32 @@ fn a_restarted_node_rebuilds_its_voter_set_from_the_log() {
     );
     assert_eq!(restarted.node_endpoint(2), Some(endpoint(2)));
 }
+
+#[test]
+fn a_snapshot_carries_the_voter_set_when_the_log_before_it_is_gone() {
+    let mut leader = two_voter_leader();
+    let end = leader.log().log_end_offset();
+    let controls = leader.snapshot_control_records(end - 1);
+    let types: Vec<i16> = controls.iter().map(|(t, _)| *t).collect();
+    assert_eq!(types, vec![5, 6], "KRaftVersionRecord, VotersRecord");
+    let mut builder = yakt_wire::batch::BatchBuilder::new(0, leader.epoch(), 0).control();
+    for (record_type, value) in &controls {
+        builder.push(
+            Some(&yakt::raft::control::control_key(*record_type)),
+            Some(value),
+        );
+    }
+    let (mut log, store) = leader.into_parts();
+    let id = yakt::raft::OffsetAndEpoch::new(end, 1);
+    log.create_snapshot(id, builder.build()).unwrap();
+    assert!(log.delete_before_latest_snapshot());
+    assert_eq!(log.log_start_offset(), end);
+    let restarted = RaftEngine::new(config(1, &[1], 1), log, store, 9, 100_000).unwrap();
+    assert_eq!(voter_ids(&restarted), vec![1, 2]);
+    assert!(
+        start(config(1, &[1], 0))
+            .snapshot_control_records(0)
+            .is_empty(),
+        "none at kraft.version 0"
+    );
+}

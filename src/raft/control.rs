@@ -21,7 +21,8 @@ pub const KRAFT_VERSION_TYPE: i16 = 5;
 /// Control record type of VotersRecord.
 pub const VOTERS_TYPE: i16 = 6;
 
-fn encode<T: Encodable>(message: &T) -> BytesMut {
+/// `message` encoded at version 0, as control records are.
+pub(crate) fn encode<T: Encodable>(message: &T) -> BytesMut {
     let mut value = BytesMut::new();
     message
         .encode(&mut value, 0)

@@ -377,7 +377,8 @@ impl VoterSetHistory {
         }
     }
 
-    fn kraft_version_at(&self, offset: i64) -> i16 {
+    /// The kraft.version in force at `offset`.
+    pub fn kraft_version_at(&self, offset: i64) -> i16 {
         self.kraft_versions
             .iter()
             .rev()

@@ -477,8 +477,22 @@ impl ControllerLoop {
             end_offset: content.end_offset,
             epoch,
         };
-        let mut writer =
-            yakt_log::snapshot::SnapshotWriter::create(Arc::clone(fs), dir, id, now, now, &[])?;
+        // At kraft.version 1 the snapshot carries the voter set in force at its end, as Kafka's do.
+        let controls: Vec<yakt_log::control::ControlRecord> = self
+            .raft
+            .snapshot_control_records(content.end_offset - 1)
+            .await?
+            .into_iter()
+            .map(|(record_type, value)| yakt_log::control::ControlRecord { record_type, value })
+            .collect();
+        let mut writer = yakt_log::snapshot::SnapshotWriter::create(
+            Arc::clone(fs),
+            dir,
+            id,
+            now,
+            now,
+            &controls,
+        )?;
         writer.append_records(&content.frames)?;
         writer.freeze()?;
         self.snapshot_policy.taken();

@@ -115,6 +115,10 @@ enum Message {
         endpoint: Endpoint,
         peer: Peer,
     },
+    SnapshotControls {
+        offset: i64,
+        reply: oneshot::Sender<Vec<(i16, Bytes)>>,
+    },
 }
 
 /// A handle to a node's raft event loop. Cheap to clone.
@@ -173,6 +177,21 @@ impl RaftHandle {
             .send(Message::SnapshotCreated { id })
             .await
             .map_err(|_| DriverStopped)
+    }
+
+    /// The control records a snapshot of the log up to `offset` (its last offset) carries: at
+    /// kraft.version 1 the KRaftVersionRecord and the voter set in force there, as
+    /// (control record type, value).
+    pub async fn snapshot_control_records(
+        &self,
+        offset: i64,
+    ) -> Result<Vec<(i16, Bytes)>, DriverStopped> {
+        let (reply, answer) = oneshot::channel();
+        self.inbox
+            .send(Message::SnapshotControls { offset, reply })
+            .await
+            .map_err(|_| DriverStopped)?;
+        answer.await.map_err(|_| DriverStopped)
     }
 
     /// The latest status.
@@ -388,6 +407,10 @@ impl<L: RaftLog, S: QuorumStateStore> EventLoop<L, S> {
                 let log = self.engine.log_mut();
                 log.snapshot_created(id);
                 log.clean(now as i64).map_err(RaftError::from)
+            }
+            Message::SnapshotControls { offset, reply } => {
+                let _ = reply.send(self.engine.snapshot_control_records(offset));
+                Ok(())
             }
             Message::PeerResolved { id, endpoint, peer } => {
                 self.peers.insert(id, (endpoint, peer));

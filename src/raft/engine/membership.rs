@@ -15,13 +15,13 @@
 
 use kafka_protocol::messages::{
     update_raft_voter_request, update_raft_voter_response, AddRaftVoterRequest,
-    AddRaftVoterResponse, RemoveRaftVoterRequest, RemoveRaftVoterResponse, UpdateRaftVoterRequest,
-    UpdateRaftVoterResponse,
+    AddRaftVoterResponse, KRaftVersionRecord, RemoveRaftVoterRequest, RemoveRaftVoterResponse,
+    UpdateRaftVoterRequest, UpdateRaftVoterResponse,
 };
 use yakt_wire::Uuid;
 
 use crate::raft::config::RaftConfig;
-use crate::raft::control::voters_batch;
+use crate::raft::control::{self, voters_batch, KRAFT_VERSION_TYPE, VOTERS_TYPE};
 use crate::raft::log::{RaftLog, BOOTSTRAP_SNAPSHOT_ID};
 use crate::raft::messages::{cluster_id_matches, str_bytes, RaftRequest, RaftResponse};
 use crate::raft::roles::{PendingVoterChange, ReplicaProgress, Role, VoterChangeKind};
@@ -83,6 +83,24 @@ impl<L: RaftLog, S: QuorumStateStore> RaftEngine<L, S> {
     /// The voter set in force at `offset` (e.g. the committed one, at the high watermark - 1).
     pub fn voter_set_at(&self, offset: i64) -> &VoterSet {
         self.quorum.at(offset)
+    }
+
+    /// The control records a snapshot ending after `offset` carries at kraft.version 1 (as
+    /// Kafka's snapshots do): the KRaftVersionRecord and the VotersRecord in force at `offset`,
+    /// as (control record type, value at version 0). None at kraft.version 0.
+    pub fn snapshot_control_records(&self, offset: i64) -> Vec<(i16, bytes::Bytes)> {
+        let kraft_version = self.quorum.kraft_version_at(offset);
+        if kraft_version < 1 {
+            return Vec::new();
+        }
+        let version = KRaftVersionRecord::default()
+            .with_version(0)
+            .with_k_raft_version(kraft_version);
+        let voters = self.quorum.at(offset).to_record();
+        vec![
+            (KRAFT_VERSION_TYPE, control::encode(&version).freeze()),
+            (VOTERS_TYPE, control::encode(&voters).freeze()),
+        ]
     }
 
     /// The finalized kraft.version as of the log end.
