@@ -647,3 +647,29 @@ fn a_snapshot_carries_the_voter_set_when_the_log_before_it_is_gone() {
         "none at kraft.version 0"
     );
 }
+
+#[test]
+fn add_voter_v1_without_ack_when_committed_is_answered_once_written() {
+    use kafka_protocol::protocol::{Decodable, Encodable};
+    let mut leader = committed_leader();
+    let end = leader.log().log_end_offset();
+    fetch(&mut leader, 2, 100, 2, end);
+    let RaftRequest::AddRaftVoter(add) = add_request(2, directory(2), LISTENER) else {
+        unreachable!()
+    };
+    let add = add.with_ack_when_committed(false);
+    // The field exists from v1 on, and survives the wire.
+    let mut bytes = bytes::BytesMut::new();
+    add.encode(&mut bytes, 1).unwrap();
+    let decoded = AddRaftVoterRequest::decode(&mut bytes.freeze(), 1).unwrap();
+    assert!(!decoded.ack_when_committed);
+    assert!(add.encode(&mut bytes::BytesMut::new(), 0).is_err());
+    let outputs = request(&mut leader, 3, 1, RaftRequest::AddRaftVoter(decoded));
+    let answer = add_answer(&outputs, 1).expect("answered at once");
+    assert_eq!(answer.error_code, error_code::NONE);
+    assert_eq!(voter_ids(&leader), vec![1, 2]);
+    // Still one change at a time: the record has not committed.
+    let outputs = request(&mut leader, 4, 2, remove_request(2, directory(2)));
+    let code = remove_answer(&outputs, 2).unwrap().error_code;
+    assert_eq!(code, error_code::REQUEST_TIMED_OUT);
+}

@@ -78,9 +78,8 @@ pub const APIS: &[ApiSpec] = &[
     api(ApiKey::EndQuorumEpoch, 0, 1, Handler::Raft),
     api(ApiKey::DescribeQuorum, 0, 2, Handler::Raft),
     api(ApiKey::FetchSnapshot, 0, 1, Handler::Raft),
-    // Kafka 4.3 serves AddRaftVoter v0-1; v1 only adds AckWhenCommitted (default true), which
-    // the message types here do not carry, so v0 is offered and clients negotiate down.
-    api(ApiKey::AddRaftVoter, 0, 0, Handler::Raft),
+    // v1 adds AckWhenCommitted (Kafka 4.3 serves v0-1).
+    api(ApiKey::AddRaftVoter, 0, 1, Handler::Raft),
     api(ApiKey::RemoveRaftVoter, 0, 0, Handler::Raft),
     api(ApiKey::UpdateRaftVoter, 0, 0, Handler::Raft),
     api(ApiKey::DescribeCluster, 0, 2, Handler::DescribeCluster),

@@ -352,6 +352,13 @@ impl<L: RaftLog, S: QuorumStateStore> RaftEngine<L, S> {
             .filter(|t| *t > 0)
             .unwrap_or(self.config.request_timeout_ms);
         self.start_voter_change(request_id, Change::Add(id, voter), timeout_ms)?;
+        if !request.ack_when_committed {
+            // v1 with AckWhenCommitted=false: answered once the leader wrote it.
+            if let Role::Leader(state) = &mut self.role {
+                state.pending_change = None;
+            }
+            return Ok(Some(add_response(error_code::NONE, None)));
+        }
         Ok(None)
     }
 
