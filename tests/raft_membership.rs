@@ -621,7 +621,7 @@ fn a_restarted_node_rebuilds_its_voter_set_from_the_log() {
 
 #[test]
 fn a_snapshot_carries_the_voter_set_when_the_log_before_it_is_gone() {
-    let mut leader = two_voter_leader();
+    let leader = two_voter_leader();
     let end = leader.log().log_end_offset();
     let controls = leader.snapshot_control_records(end - 1);
     let types: Vec<i16> = controls.iter().map(|(t, _)| *t).collect();
