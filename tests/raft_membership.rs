@@ -673,3 +673,29 @@ fn add_voter_v1_without_ack_when_committed_is_answered_once_written() {
     let code = remove_answer(&outputs, 2).unwrap().error_code;
     assert_eq!(code, error_code::REQUEST_TIMED_OUT);
 }
+
+#[test]
+fn a_removed_leader_restarts_resigned_and_then_observes() {
+    let mut leader = two_voter_leader();
+    request(&mut leader, 10, 1, remove_request(1, directory(1)));
+    flush(&mut leader, 11);
+    let end = leader.log().log_end_offset();
+    fetch(&mut leader, 12, 100, 2, end);
+    let (log, store) = leader.into_parts();
+    let mut restarted = RaftEngine::new(config(1, &[1], 1), log, store, 9, 20).unwrap();
+    assert!(!restarted.is_voter(), "its log removed it");
+    assert_eq!(restarted.role().kind(), RoleKind::Resigned);
+    let epoch = restarted.epoch();
+    restarted.step(10_000, Event::Tick).unwrap();
+    assert_eq!(
+        (restarted.role().kind(), restarted.epoch()),
+        (RoleKind::Unattached, epoch + 1)
+    );
+    let outputs = restarted.take_outputs();
+    let asked: Vec<NodeId> = sent(&outputs)
+        .into_iter()
+        .filter(|(_, _, r)| matches!(r, RaftRequest::Fetch(_)))
+        .map(|(to, _, _)| to)
+        .collect();
+    assert_eq!(asked, vec![2], "an observer asks the voters it knows");
+}
