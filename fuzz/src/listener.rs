@@ -13,9 +13,11 @@ use yakt::controller::context::{KafkaPrincipal, RequestContext};
 use yakt::server::api::{ApiSpec, APIS, UNSUPPORTED_VERSION};
 use yakt::server::connection::{parse_request, Parsed, ParsedRequest};
 
-/// Bytes a parse may allocate per input byte (a decoded struct is larger than its encoding) and
-/// in all (the frame's buffers, an ApiVersions reply listing every API).
-pub const ALLOCATION_PER_INPUT_BYTE: usize = 1024;
+/// Bytes a parse may allocate per input byte and in all (the frame's buffers, an ApiVersions
+/// reply listing every API). An array's count is checked against the bytes left before its
+/// vector is reserved, so a reservation is at most the bytes left times the element's size, and
+/// no request element is near 512 bytes.
+pub const ALLOCATION_PER_INPUT_BYTE: usize = 512;
 /// See [`ALLOCATION_PER_INPUT_BYTE`].
 pub const ALLOCATION_FIXED: usize = 64 * 1024;
 
