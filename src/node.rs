@@ -26,6 +26,7 @@ use crate::controller::{Controller, ControllerSettings};
 use crate::raft::{self, RaftConfig, RaftEngine};
 use crate::server::client::PeerOptions;
 use crate::server::cluster::ClusterInfo;
+use crate::server::connection::ConnectionSecurity;
 use crate::server::controller_driver::{self, ControllerStart};
 use crate::server::controller_registration::{
     advertised_listeners, local_host_name, Registration, RegistrationTask,
@@ -58,6 +59,7 @@ struct VoterSet {
 impl Node {
     /// Starts a node from its configuration: its metadata log directory must be formatted.
     pub async fn start(config: &ControllerConfig) -> anyhow::Result<Node> {
+        config.check_security()?;
         let fs: Arc<dyn FileSystem> = Arc::new(RealFs);
         let dir = &config.metadata_log_dir;
         let meta = yakt_log::state::read_meta_properties(&*fs, dir)?.with_context(|| {
@@ -129,6 +131,7 @@ impl Node {
                 cluster: Some(ClusterInfo {
                     cluster_id: cluster_id.clone(),
                 }),
+                security: connection_security(config),
             },
         })
         .await?;
@@ -145,6 +148,7 @@ impl Node {
             raft: raft.handle(),
             voters: voter_set.voters.clone(),
             request_timeout,
+            peer_options: peer_options(config),
         }
         .spawn();
         tracing::info!(
@@ -419,8 +423,21 @@ fn peer_options(config: &ControllerConfig) -> PeerOptions {
         client_id: format!("raft-client-{}", config.node_id),
         connect_timeout: Duration::from_millis(config.quorum.request_timeout_ms.max(1) as u64),
         backoff: Duration::from_millis(config.quorum.retry_backoff_ms.max(1) as u64),
+        sasl: config.client_security.sasl.clone(),
         ..PeerOptions::default()
     }
+}
+
+/// How each listener's connections authenticate.
+fn connection_security(config: &ControllerConfig) -> BTreeMap<String, ConnectionSecurity> {
+    config
+        .listener_security
+        .iter()
+        .map(|(name, security)| {
+            let sasl = security.sasl.clone().map(Arc::new);
+            (name.clone(), ConnectionSecurity { sasl })
+        })
+        .collect()
 }
 
 /// A seed for the engine's election jitter; different on every start and every node.

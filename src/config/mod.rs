@@ -14,11 +14,14 @@ pub mod defaults;
 mod delegation_tokens;
 mod endpoint;
 mod error;
+pub mod jaas;
 mod listeners;
 pub mod properties;
 mod quorum;
 mod read;
+pub mod sasl;
 mod security;
+mod transport;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -29,7 +32,9 @@ pub use endpoint::{Endpoint, HostPort, QuorumVoter};
 pub use error::ConfigError;
 pub use properties::{Properties, PropertiesError};
 pub use quorum::QuorumTimeouts;
+pub use sasl::{SaslClientSettings, SaslMechanism, SaslServerSettings};
 pub use security::{default_security_protocol_map, SecurityProtocol};
+pub use transport::{ClientSecurity, ListenerSecurity};
 
 use defaults::*;
 use quorum::{check_quorum, read_bootstrap_servers, read_quorum_timeouts, read_voters};
@@ -120,6 +125,14 @@ pub struct ControllerConfig {
     pub authorizer: Option<crate::controller::authorizer::AuthorizerSettings>,
     /// `delegation.token.*`: the secret key and the lifetimes of delegation tokens.
     pub delegation_tokens: DelegationTokenConfig,
+    /// How each listener secures its connections, by listener name.
+    pub listener_security: BTreeMap<String, ListenerSecurity>,
+    /// How this controller connects to the other controllers (its first controller
+    /// listener's protocol, `sasl.mechanism.controller.protocol` and that JAAS login).
+    pub client_security: ClientSecurity,
+    /// Why the security settings cannot be served, if they cannot (see
+    /// [`ControllerConfig::check_security`]).
+    security_error: Option<(String, String)>,
     unused_keys: Vec<String>,
     properties: FileProperties,
 }
@@ -273,6 +286,9 @@ impl ControllerConfig {
                 .unwrap_or_else(|| SASL_MECHANISM_CONTROLLER_PROTOCOL_DEFAULT.to_owned()),
             authorizer: authorizer::read(r)?,
             delegation_tokens: delegation_tokens::read(r)?,
+            listener_security: BTreeMap::new(),
+            client_security: ClientSecurity::default(),
+            security_error: None,
             unused_keys: Vec::new(),
             properties: FileProperties(
                 properties
@@ -281,8 +297,41 @@ impl ControllerConfig {
                     .collect(),
             ),
         };
+        // As Kafka's KafkaConfig, the file is valid whatever its SASL settings; what yakt cannot
+        // serve is refused when the node starts (`check_security`).
+        match transport::read(
+            &mut reader,
+            &config.listeners,
+            &config.controller_listener_names,
+            &config.listener_security_protocol_map,
+            &config.sasl_mechanism_controller_protocol,
+        ) {
+            Ok((listeners, client)) => {
+                config.listener_security = listeners;
+                config.client_security = client;
+            }
+            Err(error) => {
+                let key = error.key().unwrap_or_default().to_owned();
+                let text = error.to_string();
+                let reason = text
+                    .strip_prefix(&format!("{key}: "))
+                    .unwrap_or(&text)
+                    .to_owned();
+                config.security_error = Some((key, reason));
+            }
+        }
         config.unused_keys = reader.unread_keys();
         Ok(config)
+    }
+
+    /// Whether yakt can secure the listeners and its connections to other controllers as the
+    /// file asks (mechanisms it speaks, JAAS logins it needs); a node refuses to start
+    /// otherwise.
+    pub fn check_security(&self) -> Result<(), ConfigError> {
+        match &self.security_error {
+            None => Ok(()),
+            Some((key, reason)) => Err(ConfigError::inconsistent(key, reason.clone())),
+        }
     }
 
     /// The keys set in the file that yakt does not use, in file order: the caller logs

@@ -15,6 +15,7 @@ use super::properties::Properties;
 pub(crate) struct Reader<'a> {
     properties: &'a Properties,
     read: BTreeSet<&'static str>,
+    read_named: BTreeSet<String>,
 }
 
 impl<'a> Reader<'a> {
@@ -22,6 +23,7 @@ impl<'a> Reader<'a> {
         Reader {
             properties,
             read: BTreeSet::new(),
+            read_named: BTreeSet::new(),
         }
     }
 
@@ -29,7 +31,10 @@ impl<'a> Reader<'a> {
     pub(crate) fn unread_keys(&self) -> Vec<String> {
         self.properties
             .iter()
-            .filter(|property| !self.read.contains(property.key.as_str()))
+            .filter(|property| {
+                !self.read.contains(property.key.as_str())
+                    && !self.read_named.contains(&property.key)
+            })
             .map(|property| property.key.clone())
             .collect()
     }
@@ -37,6 +42,12 @@ impl<'a> Reader<'a> {
     /// The raw value of `key`.
     pub(crate) fn raw(&mut self, key: &'static str) -> Option<&'a str> {
         self.read.insert(key);
+        self.properties.get(key)
+    }
+
+    /// The raw value of a key built at run time (e.g. listener-prefixed).
+    pub(crate) fn raw_named(&mut self, key: &str) -> Option<&'a str> {
+        self.read_named.insert(key.to_owned());
         self.properties.get(key)
     }
 

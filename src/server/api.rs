@@ -36,6 +36,9 @@ pub enum Handler {
     Controller,
     /// Envelope: a request a broker forwards, with its own header inside.
     Envelope,
+    /// SaslHandshake and SaslAuthenticate: read by the connection before authentication
+    /// (`server::sasl`); afterwards, or on a listener without SASL, ILLEGAL_SASL_STATE.
+    Sasl,
 }
 
 /// One API yakt serves: its key, the versions it accepts, and who answers it.
@@ -84,6 +87,8 @@ pub const APIS: &[ApiSpec] = &[
     api(ApiKey::UpdateRaftVoter, 0, 0, Handler::Raft),
     api(ApiKey::DescribeCluster, 0, 2, Handler::DescribeCluster),
     api(ApiKey::Envelope, 0, 0, Handler::Envelope),
+    api(ApiKey::SaslHandshake, 0, 1, Handler::Sasl),
+    api(ApiKey::SaslAuthenticate, 0, 2, Handler::Sasl),
     api(ApiKey::CreateTopics, 2, 7, Handler::Controller),
     api(ApiKey::DeleteTopics, 1, 6, Handler::Controller),
     api(ApiKey::DescribeConfigs, 1, 4, Handler::Controller),
@@ -140,6 +145,8 @@ pub struct Services {
     /// The metadata state machine; `None` on a bare listener (then controller APIs close the
     /// connection).
     pub controller: Option<super::controller_driver::ControllerHandle>,
+    /// How each listener's connections authenticate, by listener name (PLAINTEXT if absent).
+    pub security: std::collections::BTreeMap<String, super::connection::ConnectionSecurity>,
 }
 
 /// The row for `api_key`, if yakt serves it.
@@ -283,6 +290,11 @@ pub async fn dispatch(
                 .request(version, from_raft_version(request, version))
                 .await?;
             encode_raft_response(correlation_id, version, to_raft_version(response, version))
+        }
+        (Handler::Sasl, request) => {
+            let response = super::sasl::handshake::illegal_state_response(&request)
+                .ok_or_else(|| anyhow::anyhow!("{:?} is not a SASL request", spec.key))?;
+            encode_response_kind(correlation_id, spec.key, version, &response)
         }
         (handler, request) => anyhow::bail!(
             "request {:?} does not match its handler {handler:?}",

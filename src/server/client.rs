@@ -75,6 +75,9 @@ pub struct PeerOptions {
     pub max_backoff: Duration,
     /// The largest response frame accepted.
     pub max_response_bytes: i32,
+    /// SASL_PLAINTEXT and SASL_SSL peers: the mechanism and login to authenticate with
+    /// after ApiVersions.
+    pub sasl: Option<crate::config::SaslClientSettings>,
 }
 
 impl Default for PeerOptions {
@@ -85,6 +88,7 @@ impl Default for PeerOptions {
             backoff: Duration::from_millis(50),
             max_backoff: Duration::from_secs(1),
             max_response_bytes: super::DEFAULT_SOCKET_REQUEST_MAX_BYTES,
+            sasl: None,
         }
     }
 }
@@ -316,8 +320,103 @@ impl Connection {
                 .collect();
             break;
         }
+        if let Some(sasl) = &options.sasl {
+            connection
+                .authenticate(&mut frames, sasl, &options.client_id)
+                .await?;
+        }
         tokio::spawn(read_responses(frames, pending_rx));
         Ok(connection)
+    }
+
+    /// Kafka's SASL exchange as a client: SaslHandshake v1, then SaslAuthenticate until the
+    /// mechanism completes. A refusal is an error naming the server's message.
+    async fn authenticate(
+        &self,
+        frames: &mut FramedRead<tokio::net::tcp::OwnedReadHalf, FrameCodec>,
+        settings: &crate::config::SaslClientSettings,
+        client_id: &str,
+    ) -> Result<(), String> {
+        use kafka_protocol::messages::{SaslAuthenticateRequest, SaslHandshakeRequest};
+        let (mut session, mut token) = super::sasl::client::SaslClientSession::start(settings);
+        let mechanism = session.mechanism().name();
+        let handshake =
+            SaslHandshakeRequest::default().with_mechanism(StrBytes::from_static_str(mechanism));
+        let version = negotiate(&self.api_ranges, ApiKey::SaslHandshake, &(1..=1))
+            .ok_or("the peer serves no SaslHandshake v1")?;
+        let answer = self
+            .exchange(
+                frames,
+                RequestKind::SaslHandshake(handshake),
+                version,
+                client_id,
+            )
+            .await?;
+        match answer {
+            ResponseKind::SaslHandshake(r) if r.error_code == 0 => {}
+            ResponseKind::SaslHandshake(r) => {
+                let offered: Vec<&str> = r.mechanisms.iter().map(|m| m.as_str()).collect();
+                return Err(format!(
+                    "SASL mechanism {mechanism} refused (error {}); the peer offers {offered:?}",
+                    r.error_code
+                ));
+            }
+            _ => return Err("unexpected answer to SaslHandshake".into()),
+        }
+        let version = negotiate(&self.api_ranges, ApiKey::SaslAuthenticate, &(0..=2))
+            .ok_or("the peer serves no SaslAuthenticate")?;
+        loop {
+            let request = SaslAuthenticateRequest::default().with_auth_bytes(token.into());
+            let answer = self
+                .exchange(
+                    frames,
+                    RequestKind::SaslAuthenticate(request),
+                    version,
+                    client_id,
+                )
+                .await?;
+            let ResponseKind::SaslAuthenticate(answer) = answer else {
+                return Err("unexpected answer to SaslAuthenticate".into());
+            };
+            if answer.error_code != 0 {
+                return Err(format!(
+                    "SASL authentication failed (error {}): {}",
+                    answer.error_code,
+                    answer.error_message.as_deref().unwrap_or("")
+                ));
+            }
+            match session.on_answer(&answer.auth_bytes)? {
+                Some(next) => token = next,
+                None => return Ok(()),
+            }
+        }
+    }
+
+    /// Sends one request and reads its answer, before the connection is shared.
+    async fn exchange(
+        &self,
+        frames: &mut FramedRead<tokio::net::tcp::OwnedReadHalf, FrameCodec>,
+        request: RequestKind,
+        version: i16,
+        client_id: &str,
+    ) -> Result<ResponseKind, String> {
+        let api = api_key_of(&request).ok_or("yakt does not send this request type")?;
+        let mut writer = self.writer.lock().await;
+        writer.1 = writer.1.wrapping_add(1);
+        let correlation_id = writer.1;
+        let frame = encode_request(api, version, &request, correlation_id, client_id)?;
+        writer
+            .0
+            .write_all(&frame)
+            .await
+            .map_err(|e| e.to_string())?;
+        drop(writer);
+        let reply = frames
+            .next()
+            .await
+            .ok_or_else(|| format!("closed during {api:?}"))?
+            .map_err(|e| e.to_string())?;
+        decode_response(reply.freeze(), correlation_id, api, version)
     }
 
     async fn send(
@@ -427,6 +526,8 @@ pub fn negotiate(ranges: &ApiRanges, api: ApiKey, ours: &RangeInclusive<i16>) ->
 pub fn api_key_of(request: &RequestKind) -> Option<ApiKey> {
     Some(match request {
         RequestKind::ApiVersions(_) => ApiKey::ApiVersions,
+        RequestKind::SaslHandshake(_) => ApiKey::SaslHandshake,
+        RequestKind::SaslAuthenticate(_) => ApiKey::SaslAuthenticate,
         RequestKind::Vote(_) => ApiKey::Vote,
         RequestKind::BeginQuorumEpoch(_) => ApiKey::BeginQuorumEpoch,
         RequestKind::EndQuorumEpoch(_) => ApiKey::EndQuorumEpoch,

@@ -26,6 +26,13 @@ use crate::controller::context::RequestContext;
 /// Requests one connection may have in flight before yakt stops reading from it.
 const MAX_IN_FLIGHT_REQUESTS: usize = 32;
 
+/// How a listener's connections authenticate (PLAINTEXT when empty).
+#[derive(Debug, Clone, Default)]
+pub struct ConnectionSecurity {
+    /// SASL_PLAINTEXT and SASL_SSL: the mechanisms and PLAIN users.
+    pub sasl: Option<Arc<crate::config::SaslServerSettings>>,
+}
+
 /// A request that parsed and that this node serves.
 #[derive(Debug)]
 pub struct ParsedRequest {
@@ -101,10 +108,28 @@ pub async fn serve(
     shutdown: CancellationToken,
 ) {
     let _ = stream.set_nodelay(true);
-    let context = RequestContext::connection(&listener, peer.ip());
+    let mut context = RequestContext::connection(&listener, peer.ip());
+    let security = services
+        .security
+        .get(&listener)
+        .cloned()
+        .unwrap_or_default();
     let (read_half, write_half) = stream.into_split();
     let mut frames = FramedRead::new(read_half, FrameCodec::new(max_frame_bytes));
     let mut writer = write_half;
+    if let Some(sasl) = security.sasl {
+        *frames.decoder_mut() = FrameCodec::new(super::sasl::SASL_MAX_RECEIVE_BYTES);
+        let authenticated = tokio::select! {
+            principal = super::sasl::authenticate(&mut frames, &mut writer, sasl, &services, &context) => principal,
+            _ = shutdown.cancelled() => None,
+        };
+        let Some(principal) = authenticated else {
+            let _ = writer.shutdown().await;
+            return;
+        };
+        context.principal = principal;
+        *frames.decoder_mut() = FrameCodec::new(max_frame_bytes);
+    }
     let mut in_flight = FuturesOrdered::new();
     let mut reading = true;
     loop {

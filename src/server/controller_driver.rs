@@ -21,6 +21,7 @@ use yakt_wire::{encode_frame, records_of, BatchView, MetadataRecord};
 use super::controller_api::{self, Computed};
 use super::controller_registration::{self, RegistrationView};
 use super::raft_driver::{RaftEvent, RaftHandle};
+use super::sasl::credentials::CredentialView;
 use crate::clock::now_ms;
 use crate::controller::activation::NoOpTimer;
 use crate::controller::authorizer::AuthorizerView;
@@ -49,6 +50,7 @@ pub struct ControllerHandle {
     active: watch::Receiver<bool>,
     registrations: watch::Receiver<RegistrationView>,
     authorizer: watch::Receiver<Arc<AuthorizerView>>,
+    credentials: watch::Receiver<Arc<CredentialView>>,
 }
 
 impl ControllerHandle {
@@ -95,6 +97,11 @@ impl ControllerHandle {
     /// Envelope, DescribeCluster): its settings, the committed ACLs, whether they are loaded.
     pub fn authorizer_view(&self) -> Arc<AuthorizerView> {
         self.authorizer.borrow().clone()
+    }
+
+    /// The committed SCRAM credentials and delegation tokens, for SASL listeners.
+    pub fn credentials(&self) -> Arc<CredentialView> {
+        self.credentials.borrow().clone()
     }
 }
 
@@ -153,6 +160,28 @@ pub fn spawn(
         acls: start.controller.committed().image().acls.clone(),
         loaded: false,
     }));
+    let (credentials_tx, credentials) = watch::channel(Arc::new(CredentialView {
+        scram: start
+            .controller
+            .committed()
+            .image()
+            .scram
+            .credentials()
+            .clone(),
+        tokens: start
+            .controller
+            .committed()
+            .image()
+            .delegation_tokens
+            .tokens()
+            .clone(),
+        token_secret: start
+            .controller
+            .settings()
+            .delegation_tokens
+            .secret_key
+            .clone(),
+    }));
     let event_loop = ControllerLoop {
         controller: start.controller,
         bootstrap: start.bootstrap,
@@ -167,6 +196,7 @@ pub fn spawn(
         active: active_tx,
         registrations: registrations_tx,
         authorizer: authorizer_tx,
+        credentials: credentials_tx,
         last_snapshot_end: -1,
     };
     let task = tokio::spawn(event_loop.run(start.events, calls));
@@ -177,6 +207,7 @@ pub fn spawn(
             active,
             registrations,
             authorizer,
+            credentials,
         },
         task,
     )
@@ -196,6 +227,7 @@ struct ControllerLoop {
     active: watch::Sender<bool>,
     registrations: watch::Sender<RegistrationView>,
     authorizer: watch::Sender<Arc<AuthorizerView>>,
+    credentials: watch::Sender<Arc<CredentialView>>,
     last_snapshot_end: i64,
 }
 
@@ -241,11 +273,13 @@ impl ControllerLoop {
                 self.publish_features();
                 self.publish_registrations();
                 self.publish_authorizer(last_offset);
+                self.publish_credentials();
             }
             RaftEvent::SnapshotLoaded { end_offset, epoch } => {
                 self.load_snapshot(end_offset, epoch)?;
                 self.publish_registrations();
                 self.publish_authorizer(end_offset - 1);
+                self.publish_credentials();
             }
             RaftEvent::LeaderChange {
                 epoch, is_leader, ..
@@ -277,6 +311,22 @@ impl ControllerLoop {
                 settings: view.settings.clone(),
                 acls: acls.clone(),
                 loaded,
+            });
+            true
+        });
+    }
+
+    fn publish_credentials(&mut self) {
+        let image = self.controller.committed().image();
+        let (scram, tokens) = (image.scram.credentials(), image.delegation_tokens.tokens());
+        self.credentials.send_if_modified(|view| {
+            if view.scram == *scram && view.tokens == *tokens {
+                return false;
+            }
+            *view = Arc::new(CredentialView {
+                scram: scram.clone(),
+                tokens: tokens.clone(),
+                token_secret: view.token_secret.clone(),
             });
             true
         });

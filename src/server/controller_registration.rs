@@ -262,6 +262,8 @@ pub struct RegistrationTask {
     pub voters: BTreeMap<raft::NodeId, raft::Endpoint>,
     /// The deadline of one request.
     pub request_timeout: Duration,
+    /// How to connect to the leader (the controller listener's security).
+    pub peer_options: PeerOptions,
 }
 
 /// Why an attempt failed.
@@ -393,7 +395,7 @@ impl RegistrationTask {
                 self.registration.controller_id
             ),
             connect_timeout: self.request_timeout,
-            ..PeerOptions::default()
+            ..self.peer_options.clone()
         };
         Ok(Peer::new(addr, options))
     }

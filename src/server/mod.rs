@@ -17,6 +17,7 @@ pub mod controller_driver;
 pub mod controller_registration;
 pub mod frame;
 pub mod raft_driver;
+pub mod sasl;
 
 use std::net::SocketAddr;
 

@@ -1,0 +1,73 @@
+//! What each listener and this controller's outbound connections need to secure a connection:
+//! the security protocol from `listener.security.protocol.map`, and SASL settings for the
+//! SASL protocols ([`super::sasl`]).
+
+use std::collections::BTreeMap;
+
+use super::endpoint::Endpoint;
+use super::error::ConfigError;
+use super::read::Reader;
+use super::sasl::{self, SaslClientSettings, SaslServerSettings};
+use super::security::SecurityProtocol;
+
+/// How one listener secures its connections.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListenerSecurity {
+    /// The listener's protocol.
+    pub protocol: SecurityProtocol,
+    /// SASL_PLAINTEXT and SASL_SSL: the mechanisms and PLAIN users.
+    pub sasl: Option<SaslServerSettings>,
+}
+
+/// How this controller connects to the other controllers (the first controller listener).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientSecurity {
+    /// The first controller listener's protocol.
+    pub protocol: SecurityProtocol,
+    /// SASL_PLAINTEXT and SASL_SSL: the mechanism and login.
+    pub sasl: Option<SaslClientSettings>,
+}
+
+impl Default for ClientSecurity {
+    fn default() -> Self {
+        ClientSecurity {
+            protocol: SecurityProtocol::Plaintext,
+            sasl: None,
+        }
+    }
+}
+
+/// Reads the security of every listener, and of the client side.
+pub(crate) fn read(
+    reader: &mut Reader<'_>,
+    listeners: &[Endpoint],
+    controller_listener_names: &[String],
+    protocols: &BTreeMap<String, SecurityProtocol>,
+    controller_mechanism: &str,
+) -> Result<(BTreeMap<String, ListenerSecurity>, ClientSecurity), ConfigError> {
+    let mut by_listener = BTreeMap::new();
+    for endpoint in listeners {
+        let name = &endpoint.listener_name;
+        let protocol = protocols
+            .get(name)
+            .copied()
+            .unwrap_or(SecurityProtocol::Plaintext);
+        let sasl = match protocol {
+            SecurityProtocol::SaslPlaintext | SecurityProtocol::SaslSsl => {
+                Some(sasl::read_server(reader, name)?)
+            }
+            _ => None,
+        };
+        by_listener.insert(name.clone(), ListenerSecurity { protocol, sasl });
+    }
+    let Some(first) = controller_listener_names.first() else {
+        return Ok((by_listener, ClientSecurity::default()));
+    };
+    let protocol = protocols
+        .get(first)
+        .copied()
+        .unwrap_or(SecurityProtocol::Plaintext);
+    let server = by_listener.get(first).and_then(|l| l.sasl.as_ref());
+    let sasl = sasl::read_client(reader, first, protocol, controller_mechanism, server)?;
+    Ok((by_listener, ClientSecurity { protocol, sasl }))
+}
