@@ -227,3 +227,64 @@ pub fn broker_topics(bootstrap: &str) -> Result<BTreeMap<String, TopicState>, St
     }
     Ok(topics)
 }
+
+/// The judge itself, without Kafka: each way metadata can be lost or invented is reported.
+#[test]
+fn the_judge_reports_lost_and_invented_metadata() {
+    let exception = |name: &str| format!("org.apache.kafka.common.errors.{name}");
+    let lines: Vec<String> = [
+        "ack create load-0 2 3600000".to_string(),
+        "ack partitions load-0 3".to_string(),
+        format!(
+            "fail create load-1 1 3601000 {}",
+            exception("TimeoutException")
+        ),
+        "ack create load-2 1 3602000".to_string(),
+        format!(
+            "fail config load-2 3603000 {}",
+            exception("TimeoutException")
+        ),
+        format!(
+            "fail create load-3 1 3604000 {}",
+            exception("TopicExistsException")
+        ),
+        "done 3 3".to_string(),
+    ]
+    .into();
+    let allowed = allowed_topics(&lines);
+    let state = |id: &str, partitions: usize, retention: &str| TopicState {
+        id: id.to_string(),
+        partitions,
+        retention_ms: Some(retention.to_string()),
+    };
+    let good = BTreeMap::from([
+        ("load-0".to_string(), state("a", 3, "3600000")),
+        ("load-2".to_string(), state("c", 1, "3603000")),
+        ("load-3".to_string(), state("d", 1, "3604000")),
+    ]);
+    assert_eq!(check_topics(&allowed, &good), Vec::<String>::new());
+    let mut with_failed_create = good.clone();
+    with_failed_create.insert("load-1".into(), state("b", 1, "3601000"));
+    assert_eq!(
+        check_topics(&allowed, &with_failed_create),
+        Vec::<String>::new()
+    );
+
+    let bad: [(&str, Option<TopicState>); 5] = [
+        ("load-0", None),
+        ("load-0", Some(state("a", 2, "3600000"))),
+        ("load-2", Some(state("c", 1, "3601000"))),
+        ("load-3", None),
+        ("load-9", Some(state("z", 1, "3600000"))),
+    ];
+    for (name, changed) in bad {
+        let mut topics = good.clone();
+        match changed {
+            Some(topic) => topics.insert(name.to_string(), topic),
+            None => topics.remove(name),
+        };
+        let problems = check_topics(&allowed, &topics);
+        assert_eq!(problems.len(), 1, "{name} {topics:?}: {problems:?}");
+        assert!(problems[0].contains(name), "{problems:?}");
+    }
+}
