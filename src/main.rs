@@ -96,6 +96,10 @@ struct SimulateArgs {
     /// Print each seed's event log.
     #[arg(long)]
     log: bool,
+    /// Run a metadata controller on every node under a workload of controller requests, and
+    /// check its images and every acknowledged operation.
+    #[arg(long)]
+    controller: bool,
 }
 
 /// The arguments of `kafka-storage format`, for a controller.
@@ -265,6 +269,7 @@ fn simulate(args: &SimulateArgs) -> anyhow::Result<()> {
             .transpose()
             .map_err(anyhow::Error::msg)?,
         codec_round_trip: args.codec_round_trip.as_deref().map(|v| v == "on"),
+        controller: args.controller,
         ..yakt::sim::SimOptions::default()
     };
     if let Some(events) = args.events {
@@ -274,7 +279,7 @@ fn simulate(args: &SimulateArgs) -> anyhow::Result<()> {
         sim.fault_duration_ms = fault_ms;
     }
     for name in &args.planted_bug {
-        yakt::sim::plant_bug(&mut sim.planted_bugs, name).map_err(anyhow::Error::msg)?;
+        yakt::sim::plant_bug(&mut sim, name).map_err(anyhow::Error::msg)?;
     }
     let (start, count) = args.seed.map_or((args.start, args.seeds), |seed| (seed, 1));
     let options = SimulateOptions {

@@ -13,14 +13,16 @@
 
 pub mod checker;
 pub mod codec;
+pub mod images;
 pub mod scenario;
 pub mod storage;
 pub mod trace;
+pub mod workload;
 pub mod world;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-pub use scenario::{plant_bug, planted_bug_names, Scenario, SimOptions, Storage};
+pub use scenario::{plant_bug, planted_bug_names, ControllerBugs, Scenario, SimOptions, Storage};
 pub use world::{Outcome, SimReport, SimStats, World};
 
 /// Simulates `seed`. A panic inside the engine is reported as a violation, not propagated.
@@ -65,7 +67,10 @@ pub fn replay_command(seed: u64, options: &SimOptions) -> String {
     if options.max_events != defaults.max_events {
         command.push_str(&format!(" --events {}", options.max_events));
     }
-    for name in scenario::planted_bug_names(&options.planted_bugs) {
+    if options.controller {
+        command.push_str(" --controller");
+    }
+    for name in scenario::planted_bug_names(options) {
         command.push_str(&format!(" --planted-bug {name}"));
     }
     match options.storage {

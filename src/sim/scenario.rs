@@ -29,6 +29,20 @@ pub struct SimOptions {
     pub observers: Option<usize>,
     /// Segment size of disk-backed logs (small, so that runs roll and delete segments).
     pub segment_bytes: u64,
+    /// Run a metadata controller on every node, fed by a workload of controller requests,
+    /// instead of appending random bytes (see [`super::world::controller`]).
+    pub controller: bool,
+    /// Bugs to plant in the simulated controllers (the image checks' self-test).
+    pub controller_bugs: ControllerBugs,
+}
+
+/// Bugs the simulator can plant in its controllers, to show that the image checks catch them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ControllerBugs {
+    /// Answer a request as soon as its records are appended, before they commit.
+    pub ack_before_commit: bool,
+    /// Skip loading a snapshot raft installed (the image keeps what it had and jumps ahead).
+    pub skip_snapshot_load: bool,
 }
 
 impl Default for SimOptions {
@@ -44,6 +58,8 @@ impl Default for SimOptions {
             voters: None,
             observers: None,
             segment_bytes: 4 * 1024,
+            controller: false,
+            controller_bugs: ControllerBugs::default(),
         }
     }
 }
@@ -94,6 +110,9 @@ pub struct Scenario {
     /// RemoveRaftVoter of a voter; 0: none). Not drawn from the seed, so that older seeds run
     /// as before; a scenario tweak turns it on (it needs kraft.version 1).
     pub reconfig_every_ms: u64,
+    /// Every node runs a metadata controller and the workload sends controller requests (an
+    /// option, not drawn from the seed: older seeds run as before).
+    pub controller: bool,
 }
 
 impl Scenario {
@@ -165,6 +184,7 @@ impl Scenario {
             election_timeout_ms,
             fetch_timeout_ms,
             reconfig_every_ms: 0,
+            controller: options.controller,
         };
         if let Some(voters) = options.voters {
             scenario.voters = voters;
@@ -179,25 +199,31 @@ impl Scenario {
     }
 }
 
-/// The planted bugs by name, as `yakt simulate --planted-bug` takes them.
-pub const PLANTED_BUG_NAMES: [&str; 3] = [
+/// The planted bugs by name, as `yakt simulate --planted-bug` takes them (the last two are
+/// planted in the controllers, and need `--controller`).
+pub const PLANTED_BUG_NAMES: [&str; 5] = [
     "vote-not-persisted",
     "hwm-without-majority",
     "off-by-one-truncation",
+    "ack-before-commit",
+    "skip-snapshot-load",
 ];
 
-fn planted_bug_flag<'a>(bugs: &'a mut PlantedBugs, name: &str) -> Option<&'a mut bool> {
+fn planted_bug_flag<'a>(options: &'a mut SimOptions, name: &str) -> Option<&'a mut bool> {
+    let (raft, controller) = (&mut options.planted_bugs, &mut options.controller_bugs);
     match name {
-        "vote-not-persisted" => Some(&mut bugs.skip_vote_persist),
-        "hwm-without-majority" => Some(&mut bugs.hwm_without_majority),
-        "off-by-one-truncation" => Some(&mut bugs.off_by_one_truncation),
+        "vote-not-persisted" => Some(&mut raft.skip_vote_persist),
+        "hwm-without-majority" => Some(&mut raft.hwm_without_majority),
+        "off-by-one-truncation" => Some(&mut raft.off_by_one_truncation),
+        "ack-before-commit" => Some(&mut controller.ack_before_commit),
+        "skip-snapshot-load" => Some(&mut controller.skip_snapshot_load),
         _ => None,
     }
 }
 
-/// Plants the bug called `name` in `bugs`.
-pub fn plant_bug(bugs: &mut PlantedBugs, name: &str) -> Result<(), String> {
-    let flag = planted_bug_flag(bugs, name).ok_or_else(|| {
+/// Plants the bug called `name` in `options`.
+pub fn plant_bug(options: &mut SimOptions, name: &str) -> Result<(), String> {
+    let flag = planted_bug_flag(options, name).ok_or_else(|| {
         format!(
             "unknown planted bug {name:?} (known: {})",
             PLANTED_BUG_NAMES.join(", ")
@@ -207,9 +233,9 @@ pub fn plant_bug(bugs: &mut PlantedBugs, name: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// The names of the bugs planted in `bugs`.
-pub fn planted_bug_names(bugs: &PlantedBugs) -> Vec<&'static str> {
-    let mut copy = *bugs;
+/// The names of the bugs planted in `options`.
+pub fn planted_bug_names(options: &SimOptions) -> Vec<&'static str> {
+    let mut copy = options.clone();
     PLANTED_BUG_NAMES
         .into_iter()
         .filter(|name| planted_bug_flag(&mut copy, name).is_some_and(|flag| *flag))

@@ -17,15 +17,20 @@ use crate::raft::{
 
 use super::checker::{Checker, NodeView};
 use super::codec;
+use super::images::ImageChecker;
 use super::scenario::{Scenario, SimOptions};
 use super::storage::{NodeStorage, SimLog, SimStore};
 use super::trace::TraceHash;
+use super::workload::Workload;
 
 type Engine = RaftEngine<SimLog, SimStore>;
 
-/// The cluster id every simulated node shares.
+mod controller;
 mod membership;
 
+use controller::{Acknowledged, ControllerEvent, SimController};
+
+/// The cluster id every simulated node shares.
 const CLUSTER_ID: &str = "sim-cluster";
 /// Observers get ids from here up.
 const FIRST_OBSERVER_ID: NodeId = 101;
@@ -73,6 +78,8 @@ enum SimEvent {
     Snapshot,
     ClientAppend,
     Reconfigure,
+    ControllerTick(usize, u64),
+    ControllerRequest,
     Heal,
 }
 
@@ -116,6 +123,8 @@ struct SimNode {
     incarnation: u64,
     clock_offset_ms: i64,
     scheduled_tick_ms: Option<u64>,
+    /// The metadata controller, while the node is up (the scenario's `controller` option).
+    controller: Option<Box<SimController>>,
 }
 
 /// How a run ended.
@@ -178,6 +187,10 @@ pub struct SimStats {
     pub contested_epochs: u64,
     /// Voter changes (AddRaftVoter, RemoveRaftVoter) that committed.
     pub voter_changes: u64,
+    /// Controller requests acknowledged after their records committed.
+    pub acknowledged: u64,
+    /// Controller requests that waited for a commit and got NOT_CONTROLLER instead.
+    pub controller_refusals: u64,
 }
 
 /// The simulated cluster.
@@ -213,6 +226,14 @@ pub struct World {
     max_epoch: i32,
     stats: SimStats,
     log: Vec<String>,
+    /// The controllers' invariants.
+    images: ImageChecker,
+    /// The controller requests' clients.
+    workload: Workload,
+    /// Acknowledgements of the current event, checked after raft's checker ran.
+    acknowledged: Vec<Acknowledged>,
+    /// A controller's raft events are being handled (appends queue theirs behind).
+    driving_controller: bool,
 }
 
 /// Longest a healed cluster may take to elect a stable leader (every voter following it): the
@@ -256,6 +277,10 @@ impl World {
             max_epoch: 0,
             stats: SimStats::default(),
             log: Vec::new(),
+            images: ImageChecker::new(),
+            workload: Workload::default(),
+            acknowledged: Vec::new(),
+            driving_controller: false,
         };
         world.build_nodes();
         world
@@ -278,6 +303,7 @@ impl World {
                 incarnation: 0,
                 clock_offset_ms: 0,
                 scheduled_tick_ms: None,
+                controller: None,
             });
         }
     }
@@ -378,7 +404,11 @@ impl World {
         self.schedule_next(s.clock_jump_every_ms, SimEvent::ClockJump);
         self.schedule_next(s.resign_every_ms, SimEvent::Resign);
         self.schedule_next(s.snapshot_every_ms, SimEvent::Snapshot);
-        self.schedule_next(s.append_every_ms, SimEvent::ClientAppend);
+        if s.controller {
+            self.schedule_next(s.append_every_ms, SimEvent::ControllerRequest);
+        } else {
+            self.schedule_next(s.append_every_ms, SimEvent::ClientAppend);
+        }
         self.schedule_next(s.reconfig_every_ms, SimEvent::Reconfigure);
         self.schedule(self.options.fault_duration_ms, SimEvent::Heal);
         loop {
@@ -512,6 +542,15 @@ impl World {
                 self.schedule_next(mean, SimEvent::Reconfigure);
                 Ok(())
             }
+            SimEvent::ControllerTick(index, incarnation) => {
+                self.controller_tick(index, incarnation)
+            }
+            SimEvent::ControllerRequest => {
+                self.controller_request()?;
+                let mean = self.scenario.append_every_ms;
+                self.schedule_next(mean, SimEvent::ControllerRequest);
+                Ok(())
+            }
             SimEvent::Heal => self.heal(),
         }
     }
@@ -624,6 +663,9 @@ impl World {
                 Output::HighWatermark { offset } => {
                     self.trace.add(&[4, index as u64, offset as u64]);
                     self.note_leader_high_watermark(index, offset);
+                    if let Some(ctl) = self.nodes[index].controller.as_mut() {
+                        ctl.events.push(ControllerEvent::HighWatermark(offset));
+                    }
                 }
                 Output::RoleChanged {
                     role,
@@ -633,6 +675,11 @@ impl World {
                     self.trace
                         .add(&[5, index as u64, role as u64, epoch as u64]);
                     self.max_epoch = self.max_epoch.max(epoch);
+                    if let Some(ctl) = self.nodes[index].controller.as_mut() {
+                        let is_leader = role == RoleKind::Leader;
+                        ctl.events
+                            .push(ControllerEvent::LeaderChange { epoch, is_leader });
+                    }
                     let id = self.nodes[index].id;
                     self.note(|| format!("node {id}: {role:?} epoch {epoch} leader {leader_id:?}"));
                     if role == RoleKind::Candidate {
@@ -649,6 +696,9 @@ impl World {
                     }
                 }
             }
+        }
+        if self.scenario.controller {
+            self.drive_controller(index)?;
         }
         Ok(())
     }
@@ -840,6 +890,7 @@ impl World {
             .crash(log, store, torn_bytes)
             .map_err(|e| format!("node {id} cannot recover after a crash: {e}"))?;
         node.down = Some(parts);
+        node.controller = None;
         node.incarnation += 1;
         node.scheduled_tick_ms = None;
         self.pending.retain(|(node, _), _| *node != index);
@@ -866,6 +917,9 @@ impl World {
         let engine = RaftEngine::new(config, log, store, seed, now)
             .map_err(|e| format!("node {id} failed to start: {e}"))?;
         self.nodes[index].engine = Some(engine);
+        if self.scenario.controller {
+            self.start_controller(index)?;
+        }
         self.trace.add(&[11, index as u64, self.now_ms]);
         self.note(|| format!("node {id} started"));
         self.step(index, |_, _| Ok(()))
@@ -1023,7 +1077,11 @@ impl World {
 
     fn check(&mut self) -> Result<(), String> {
         self.update_voters();
-        self.checker.check(&views(&self.nodes))
+        self.checker.check(&views(&self.nodes))?;
+        if self.scenario.controller {
+            self.check_acknowledged()?;
+        }
+        Ok(())
     }
 
     /// After healing: a stable leader within the bound, then every node converged.
@@ -1044,6 +1102,14 @@ impl World {
         };
         let leader_at = *self.leader_at_ms.get_or_insert(self.now_ms);
         if self.converged(leader) {
+            if self.scenario.controller {
+                let end = self.nodes[leader]
+                    .engine
+                    .as_ref()
+                    .map_or(0, |e| e.log().log_end_offset());
+                self.check_controllers_converged(end)?;
+                self.stats.acknowledged = self.images.acknowledged;
+            }
             return Ok(Some(Outcome::Passed {
                 leader_after_heal_ms: leader_at - healed_at,
                 converged_after_heal_ms: elapsed,
@@ -1130,11 +1196,17 @@ impl World {
             return false;
         }
         self.nodes.iter().all(|node| {
-            node.engine.as_ref().is_some_and(|e| {
-                e.log().log_end_offset() == end
-                    && e.log().flushed_offset() == end
-                    && e.high_watermark() == Some(end)
-            })
+            let delivered = !self.scenario.controller
+                || node
+                    .controller
+                    .as_ref()
+                    .is_some_and(|c| c.delivered_to(end));
+            delivered
+                && node.engine.as_ref().is_some_and(|e| {
+                    e.log().log_end_offset() == end
+                        && e.log().flushed_offset() == end
+                        && e.high_watermark() == Some(end)
+                })
         })
     }
 }
