@@ -60,6 +60,7 @@ impl Node {
     /// Starts a node from its configuration: its metadata log directory must be formatted.
     pub async fn start(config: &ControllerConfig) -> anyhow::Result<Node> {
         config.check_security()?;
+        let peer_options = peer_options(config)?;
         let fs: Arc<dyn FileSystem> = Arc::new(RealFs);
         let dir = &config.metadata_log_dir;
         let meta = yakt_log::state::read_meta_properties(&*fs, dir)?.with_context(|| {
@@ -102,7 +103,7 @@ impl Node {
         let (events_tx, events) = tokio::sync::mpsc::unbounded_channel();
         let raft = RaftDriver::spawn(
             engine,
-            peer_options(config),
+            peer_options.clone(),
             request_timeout,
             Some((listen_from, events_tx)),
         );
@@ -131,7 +132,7 @@ impl Node {
                 cluster: Some(ClusterInfo {
                     cluster_id: cluster_id.clone(),
                 }),
-                security: connection_security(config),
+                security: connection_security(config)?,
             },
         })
         .await?;
@@ -148,7 +149,7 @@ impl Node {
             raft: raft.handle(),
             voters: voter_set.voters.clone(),
             request_timeout,
-            peer_options: peer_options(config),
+            peer_options: peer_options.clone(),
         }
         .spawn();
         tracing::info!(
@@ -418,26 +419,39 @@ fn raft_config(
 }
 
 /// How the raft loop connects to other controllers.
-fn peer_options(config: &ControllerConfig) -> PeerOptions {
-    PeerOptions {
+fn peer_options(config: &ControllerConfig) -> anyhow::Result<PeerOptions> {
+    let tls = match &config.client_security.tls {
+        Some(settings) => Some(
+            server::tls::client_config(settings)
+                .context("TLS to the other controllers (the first controller listener)")?,
+        ),
+        None => None,
+    };
+    Ok(PeerOptions {
         client_id: format!("raft-client-{}", config.node_id),
         connect_timeout: Duration::from_millis(config.quorum.request_timeout_ms.max(1) as u64),
         backoff: Duration::from_millis(config.quorum.retry_backoff_ms.max(1) as u64),
         sasl: config.client_security.sasl.clone(),
+        tls,
         ..PeerOptions::default()
-    }
+    })
 }
 
-/// How each listener's connections authenticate.
-fn connection_security(config: &ControllerConfig) -> BTreeMap<String, ConnectionSecurity> {
-    config
-        .listener_security
-        .iter()
-        .map(|(name, security)| {
-            let sasl = security.sasl.clone().map(Arc::new);
-            (name.clone(), ConnectionSecurity { sasl })
-        })
-        .collect()
+/// How each listener's connections authenticate; fails if a TLS listener's stores cannot be
+/// opened.
+fn connection_security(
+    config: &ControllerConfig,
+) -> anyhow::Result<BTreeMap<String, ConnectionSecurity>> {
+    let mut by_listener = BTreeMap::new();
+    for (name, security) in &config.listener_security {
+        let sasl = security.sasl.clone().map(Arc::new);
+        let tls = match &security.tls {
+            Some(settings) => Some(server::tls::server_config(name, settings)?),
+            None => None,
+        };
+        by_listener.insert(name.clone(), ConnectionSecurity { sasl, tls });
+    }
+    Ok(by_listener)
 }
 
 /// A seed for the engine's election jitter; different on every start and every node.

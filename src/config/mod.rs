@@ -21,6 +21,7 @@ mod quorum;
 mod read;
 pub mod sasl;
 mod security;
+pub mod tls;
 mod transport;
 
 use std::collections::BTreeMap;

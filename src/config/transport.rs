@@ -1,6 +1,6 @@
 //! What each listener and this controller's outbound connections need to secure a connection:
-//! the security protocol from `listener.security.protocol.map`, and SASL settings for the
-//! SASL protocols ([`super::sasl`]).
+//! the security protocol from `listener.security.protocol.map`, SASL settings for the SASL
+//! protocols ([`super::sasl`]) and TLS settings for SSL and SASL_SSL ([`super::tls`]).
 
 use std::collections::BTreeMap;
 
@@ -9,6 +9,7 @@ use super::error::ConfigError;
 use super::read::Reader;
 use super::sasl::{self, SaslClientSettings, SaslServerSettings};
 use super::security::SecurityProtocol;
+use super::tls::{self, ClientAuth, TlsSettings};
 
 /// How one listener secures its connections.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -17,6 +18,8 @@ pub struct ListenerSecurity {
     pub protocol: SecurityProtocol,
     /// SASL_PLAINTEXT and SASL_SSL: the mechanisms and PLAIN users.
     pub sasl: Option<SaslServerSettings>,
+    /// SSL and SASL_SSL: the keystore, truststore and client authentication.
+    pub tls: Option<TlsSettings>,
 }
 
 /// How this controller connects to the other controllers (the first controller listener).
@@ -26,6 +29,8 @@ pub struct ClientSecurity {
     pub protocol: SecurityProtocol,
     /// SASL_PLAINTEXT and SASL_SSL: the mechanism and login.
     pub sasl: Option<SaslClientSettings>,
+    /// SSL and SASL_SSL: the truststore, and the keystore to present if any.
+    pub tls: Option<TlsSettings>,
 }
 
 impl Default for ClientSecurity {
@@ -33,6 +38,7 @@ impl Default for ClientSecurity {
         ClientSecurity {
             protocol: SecurityProtocol::Plaintext,
             sasl: None,
+            tls: None,
         }
     }
 }
@@ -58,7 +64,20 @@ pub(crate) fn read(
             }
             _ => None,
         };
-        by_listener.insert(name.clone(), ListenerSecurity { protocol, sasl });
+        let tls = match protocol {
+            SecurityProtocol::Ssl | SecurityProtocol::SaslSsl => {
+                Some(server_tls(reader, name, protocol)?)
+            }
+            _ => None,
+        };
+        by_listener.insert(
+            name.clone(),
+            ListenerSecurity {
+                protocol,
+                sasl,
+                tls,
+            },
+        );
     }
     let Some(first) = controller_listener_names.first() else {
         return Ok((by_listener, ClientSecurity::default()));
@@ -69,5 +88,48 @@ pub(crate) fn read(
         .unwrap_or(SecurityProtocol::Plaintext);
     let server = by_listener.get(first).and_then(|l| l.sasl.as_ref());
     let sasl = sasl::read_client(reader, first, protocol, controller_mechanism, server)?;
-    Ok((by_listener, ClientSecurity { protocol, sasl }))
+    let tls = match protocol {
+        SecurityProtocol::Ssl | SecurityProtocol::SaslSsl => {
+            let settings = tls::read(reader, first, protocol)?;
+            if settings.truststore.is_none() {
+                return Err(ConfigError::Missing {
+                    key: format!(
+                        "listener.name.{}.ssl.truststore.location",
+                        first.to_lowercase()
+                    ),
+                });
+            }
+            Some(settings)
+        }
+        _ => None,
+    };
+    Ok((
+        by_listener,
+        ClientSecurity {
+            protocol,
+            sasl,
+            tls,
+        },
+    ))
+}
+
+/// A TLS listener's settings: it needs a keystore, and a truststore to check clients with.
+fn server_tls(
+    reader: &mut Reader<'_>,
+    listener: &str,
+    protocol: SecurityProtocol,
+) -> Result<TlsSettings, ConfigError> {
+    let settings = tls::read(reader, listener, protocol)?;
+    let prefix = format!("listener.name.{}", listener.to_lowercase());
+    if settings.keystore.is_none() {
+        return Err(ConfigError::Missing {
+            key: format!("{prefix}.ssl.keystore.location"),
+        });
+    }
+    if settings.client_auth != ClientAuth::None && settings.truststore.is_none() {
+        return Err(ConfigError::Missing {
+            key: format!("{prefix}.ssl.truststore.location"),
+        });
+    }
+    Ok(settings)
 }

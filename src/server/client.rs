@@ -19,8 +19,7 @@ use kafka_protocol::messages::{
     ResponseKind,
 };
 use kafka_protocol::protocol::{Decodable, Encodable, StrBytes};
-use tokio::io::AsyncWriteExt;
-use tokio::net::tcp::OwnedWriteHalf;
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::{mpsc, oneshot, Mutex};
 use tokio_util::codec::FramedRead;
@@ -78,6 +77,10 @@ pub struct PeerOptions {
     /// SASL_PLAINTEXT and SASL_SSL peers: the mechanism and login to authenticate with
     /// after ApiVersions.
     pub sasl: Option<crate::config::SaslClientSettings>,
+    /// SSL and SASL_SSL peers: the TLS configuration.
+    pub tls: Option<Arc<rustls::ClientConfig>>,
+    /// The host name the peer's certificate must name (its address when unset).
+    pub server_name: Option<String>,
 }
 
 impl Default for PeerOptions {
@@ -89,6 +92,8 @@ impl Default for PeerOptions {
             max_backoff: Duration::from_secs(1),
             max_response_bytes: super::DEFAULT_SOCKET_REQUEST_MAX_BYTES,
             sasl: None,
+            tls: None,
+            server_name: None,
         }
     }
 }
@@ -108,15 +113,27 @@ struct PeerState {
     retry_at: Option<tokio::time::Instant>,
 }
 
+/// The reading half of a connection, plain or TLS.
+type ReadHalf = Box<dyn AsyncRead + Send + Unpin>;
+/// The writing half of a connection, plain or TLS.
+type WriteHalf = Box<dyn AsyncWrite + Send + Unpin>;
+
 /// What a peer serves, learned from its ApiVersions answer.
 pub type ApiRanges = HashMap<i16, (i16, i16)>;
 
-#[derive(Debug)]
 struct Connection {
     addr: SocketAddr,
     api_ranges: ApiRanges,
-    writer: Mutex<(OwnedWriteHalf, i32)>,
+    writer: Mutex<(WriteHalf, i32)>,
     pending: mpsc::UnboundedSender<(i32, Pending)>,
+}
+
+impl std::fmt::Debug for Connection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Connection")
+            .field("addr", &self.addr)
+            .finish_non_exhaustive()
+    }
 }
 
 #[derive(Debug)]
@@ -262,7 +279,7 @@ impl Connection {
     async fn open(addr: SocketAddr, options: &PeerOptions) -> Result<Connection, String> {
         let stream = TcpStream::connect(addr).await.map_err(|e| e.to_string())?;
         let _ = stream.set_nodelay(true);
-        let (read_half, write_half) = stream.into_split();
+        let (read_half, write_half) = split(addr, stream, options).await?;
         let mut frames = FramedRead::new(read_half, FrameCodec::new(options.max_response_bytes));
         let (pending_tx, pending_rx) = mpsc::unbounded_channel();
         let mut connection = Connection {
@@ -333,7 +350,7 @@ impl Connection {
     /// mechanism completes. A refusal is an error naming the server's message.
     async fn authenticate(
         &self,
-        frames: &mut FramedRead<tokio::net::tcp::OwnedReadHalf, FrameCodec>,
+        frames: &mut FramedRead<ReadHalf, FrameCodec>,
         settings: &crate::config::SaslClientSettings,
         client_id: &str,
     ) -> Result<(), String> {
@@ -395,7 +412,7 @@ impl Connection {
     /// Sends one request and reads its answer, before the connection is shared.
     async fn exchange(
         &self,
-        frames: &mut FramedRead<tokio::net::tcp::OwnedReadHalf, FrameCodec>,
+        frames: &mut FramedRead<ReadHalf, FrameCodec>,
         request: RequestKind,
         version: i16,
         client_id: &str,
@@ -453,9 +470,32 @@ impl Connection {
     }
 }
 
+/// The two halves of a new connection, after the TLS handshake if the peer speaks TLS.
+async fn split(
+    addr: SocketAddr,
+    stream: TcpStream,
+    options: &PeerOptions,
+) -> Result<(ReadHalf, WriteHalf), String> {
+    let Some(tls) = &options.tls else {
+        let (read_half, write_half) = stream.into_split();
+        return Ok((Box::new(read_half), Box::new(write_half)));
+    };
+    let name = match &options.server_name {
+        Some(host) => rustls::pki_types::ServerName::try_from(host.clone())
+            .map_err(|e| format!("{host} is not a TLS server name: {e}"))?,
+        None => rustls::pki_types::ServerName::IpAddress(addr.ip().into()),
+    };
+    let stream = tokio_rustls::TlsConnector::from(Arc::clone(tls))
+        .connect(name, stream)
+        .await
+        .map_err(|e| format!("TLS handshake failed: {e}"))?;
+    let (read_half, write_half) = tokio::io::split(stream);
+    Ok((Box::new(read_half), Box::new(write_half)))
+}
+
 /// Matches response frames to pending calls; requests are answered in order per connection.
 async fn read_responses(
-    mut frames: FramedRead<tokio::net::tcp::OwnedReadHalf, FrameCodec>,
+    mut frames: FramedRead<ReadHalf, FrameCodec>,
     mut pending_rx: mpsc::UnboundedReceiver<(i32, Pending)>,
 ) {
     while let Some(frame) = frames.next().await {

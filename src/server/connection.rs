@@ -31,6 +31,8 @@ const MAX_IN_FLIGHT_REQUESTS: usize = 32;
 pub struct ConnectionSecurity {
     /// SASL_PLAINTEXT and SASL_SSL: the mechanisms and PLAIN users.
     pub sasl: Option<Arc<crate::config::SaslServerSettings>>,
+    /// SSL and SASL_SSL: the TLS configuration.
+    pub tls: Option<Arc<rustls::ServerConfig>>,
 }
 
 /// A request that parsed and that this node serves.
@@ -114,7 +116,56 @@ pub async fn serve(
         .get(&listener)
         .cloned()
         .unwrap_or_default();
-    let (read_half, write_half) = stream.into_split();
+    let Some(tls) = security.tls.clone() else {
+        return serve_stream(
+            stream,
+            context,
+            security,
+            max_frame_bytes,
+            services,
+            shutdown,
+        )
+        .await;
+    };
+    let accepted = tokio::select! {
+        accepted = tokio_rustls::TlsAcceptor::from(tls).accept(stream) => accepted,
+        _ = shutdown.cancelled() => return,
+    };
+    let stream = match accepted {
+        Ok(stream) => stream,
+        Err(error) => {
+            tracing::info!(%peer, %listener, %error, "TLS handshake failed");
+            return;
+        }
+    };
+    if let Some(principal) = super::tls::connection_principal(&stream) {
+        context.principal = principal;
+    }
+    serve_stream(
+        stream,
+        context,
+        security,
+        max_frame_bytes,
+        services,
+        shutdown,
+    )
+    .await
+}
+
+/// Serves a connection (TLS already set up, if any): SASL first if the listener asks for it,
+/// then requests.
+async fn serve_stream<S>(
+    stream: S,
+    mut context: RequestContext,
+    security: ConnectionSecurity,
+    max_frame_bytes: i32,
+    services: Arc<Services>,
+    shutdown: CancellationToken,
+) where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + Unpin + 'static,
+{
+    let peer = context.client_address;
+    let (read_half, write_half) = tokio::io::split(stream);
     let mut frames = FramedRead::new(read_half, FrameCodec::new(max_frame_bytes));
     let mut writer = write_half;
     if let Some(sasl) = security.sasl {

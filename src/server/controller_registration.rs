@@ -395,6 +395,7 @@ impl RegistrationTask {
                 self.registration.controller_id
             ),
             connect_timeout: self.request_timeout,
+            server_name: Some(endpoint.host.clone()),
             ..self.peer_options.clone()
         };
         Ok(Peer::new(addr, options))

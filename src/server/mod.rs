@@ -18,6 +18,7 @@ pub mod controller_registration;
 pub mod frame;
 pub mod raft_driver;
 pub mod sasl;
+pub mod tls;
 
 use std::net::SocketAddr;
 

@@ -570,7 +570,14 @@ async fn connect(
             None
         }
     }?;
-    let peer = Peer::new(addr, options);
+    let server_name = Some(endpoint.host.clone());
+    let peer = Peer::new(
+        addr,
+        PeerOptions {
+            server_name,
+            ..options
+        },
+    );
     if let Some(inbox) = inbox.upgrade() {
         let resolved = Message::PeerResolved {
             id,
