@@ -243,7 +243,10 @@ pub(crate) fn write_unknown_tagged_fields<B: ByteBufMut, R: RangeBounds<i32>>(
     range: R,
     unknown_tagged_fields: &BTreeMap<i32, Bytes>,
 ) -> Result<()> {
-    for (&k, v) in unknown_tagged_fields.range(range) {
+    // Tags of 2^31 and above are decoded as negative keys; they are the largest tags, so they
+    // go last (every caller's range is open above) and are counted by the caller.
+    let negative = unknown_tagged_fields.range(..0);
+    for (&k, v) in unknown_tagged_fields.range(range).chain(negative) {
         if v.len() > u32::MAX as usize {
             bail!("Tagged field is too long to encode ({} bytes)", v.len());
         }
