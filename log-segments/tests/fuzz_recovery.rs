@@ -122,7 +122,11 @@ fn valid_inputs_pass_the_oracles() {
         recovery_point: Some(b"0\n1\n__cluster_metadata 0 12\n".to_vec()),
         ..torn
     };
-    assert_eq!(check_recovery(&flushed_lost), None, "flushed batches are missing");
+    assert_eq!(
+        check_recovery(&flushed_lost),
+        None,
+        "flushed batches are missing"
+    );
 }
 
 #[test]
