@@ -190,6 +190,8 @@ pub fn spawn(
         snapshot_policy: start.snapshot_policy,
         state: State::Standby,
         waiting: Vec::new(),
+        last_appended_offset: -1,
+        last_committed_offset: -1,
         noop: None,
         token_expiry: None,
         features: features_tx,
@@ -221,6 +223,10 @@ struct ControllerLoop {
     snapshot_policy: SnapshotPolicy,
     state: State,
     waiting: Vec<Waiting>,
+    /// The last offset this node appended as the active controller (-1 when standby).
+    last_appended_offset: i64,
+    /// The last offset replayed from a committed batch or snapshot.
+    last_committed_offset: i64,
     noop: Option<NoOpTimer>,
     token_expiry: Option<TokenExpiryTimer>,
     features: watch::Sender<FeatureReport>,
@@ -264,6 +270,7 @@ impl ControllerLoop {
                 ..
             } => {
                 self.replay_batch(&batch)?;
+                self.last_committed_offset = last_offset;
                 self.snapshot_policy.on_commit(batch.len() as i64, now_ms());
                 self.complete_waiting(last_offset);
                 if self.state == (State::Claiming { epoch }) {
@@ -277,6 +284,7 @@ impl ControllerLoop {
             }
             RaftEvent::SnapshotLoaded { end_offset, epoch } => {
                 self.load_snapshot(end_offset, epoch)?;
+                self.last_committed_offset = end_offset - 1;
                 self.publish_registrations();
                 self.publish_authorizer(end_offset - 1);
                 self.publish_credentials();
@@ -379,6 +387,7 @@ impl ControllerLoop {
         let _ = self.active.send(false);
         self.noop = None;
         self.token_expiry = None;
+        self.last_appended_offset = -1;
         // Kafka fails what was not committed with NOT_CONTROLLER: the records may yet commit
         // or be truncated, and the client retries against the new active controller.
         for waiting in std::mem::take(&mut self.waiting) {
@@ -411,7 +420,7 @@ impl ControllerLoop {
             refusal,
         } = computed;
         if result.records.is_empty() {
-            let _ = call.reply.send(result.response);
+            self.answer_after_pending(call.reply, result.response, refusal);
             return Ok(());
         }
         let after = |controller: &mut Controller, end_offset| {
@@ -433,6 +442,29 @@ impl ControllerLoop {
         Ok(())
     }
 
+    /// Answers a request that wrote nothing. On the active controller it was computed from the
+    /// working image, which may hold records not committed yet (and lost if this node dies), so
+    /// the answer waits until the last of them commits, as Kafka's `QuorumController` holds a
+    /// read-only result until its highest pending offset commits.
+    fn answer_after_pending(
+        &mut self,
+        reply: oneshot::Sender<ResponseKind>,
+        response: ResponseKind,
+        refusal: ResponseKind,
+    ) {
+        let pending = self.last_appended_offset;
+        if matches!(self.state, State::Active { .. }) && pending > self.last_committed_offset {
+            self.waiting.push(Waiting {
+                last_offset: pending,
+                reply,
+                response,
+                refusal,
+            });
+        } else {
+            let _ = reply.send(response);
+        }
+    }
+
     /// Appends records as one batch (so an atomic result stays whole), adds them to the
     /// working image and runs `after` with the batch's end offset; returns the last offset.
     /// `None` when there was nothing to append, or raft refused (no longer leader: the
@@ -451,6 +483,7 @@ impl ControllerLoop {
             .collect::<Result<Vec<_>, _>>()?;
         match self.raft.append(frames).await? {
             Ok(appended) => {
+                self.last_appended_offset = appended.last_offset;
                 self.controller
                     .apply_appended(records, appended.first_offset)?;
                 after(&mut self.controller, appended.last_offset + 1);
