@@ -204,9 +204,9 @@ fn registration_request(
     log_dir: yakt_wire::Uuid,
     versions: &ApiVersionsResponse,
 ) -> RequestKind {
-    // Every feature the controller supports, at the controller's own range: metadata.version
-    // and the rest are then in range of what is finalized.
-    let features = versions
+    // Every feature the controller supports, at the controller's own range, and every other
+    // finalized feature up to its finalized level: each finalized level is then in range.
+    let mut features: Vec<Feature> = versions
         .supported_features
         .iter()
         .map(|f| {
@@ -216,6 +216,16 @@ fn registration_request(
                 .with_max_supported_version(f.max_version)
         })
         .collect();
+    for finalized in &versions.finalized_features {
+        if !features.iter().any(|f| f.name == finalized.name) {
+            features.push(
+                Feature::default()
+                    .with_name(finalized.name.clone())
+                    .with_min_supported_version(0)
+                    .with_max_supported_version(finalized.max_version_level),
+            );
+        }
+    }
     let listener = Listener::default()
         .with_name(StrBytes::from_static_str("PLAINTEXT"))
         .with_host(StrBytes::from_static_str("127.0.0.1"))
