@@ -173,13 +173,27 @@ pub fn first_difference(expected: &MetadataImage, found: &MetadataImage) -> Stri
     let (a, b) = (expected.to_records(), found.to_records());
     for (index, (x, y)) in a.iter().zip(b.iter()).enumerate() {
         if x != y {
-            return format!("record {index}: expected {x:?}, found {y:?}");
+            return format!(
+                "record {index}: expected {}, found {}",
+                short(&format!("{x:?}")),
+                short(&format!("{y:?}"))
+            );
         }
     }
+    let extra = a.get(b.len()).or(b.get(a.len()));
     format!(
-        "{} records expected, {} found (first extra: {:?})",
+        "{} records expected, {} found (first extra: {})",
         a.len(),
         b.len(),
-        a.get(b.len()).or(b.get(a.len()))
+        short(&format!("{extra:?}"))
     )
+}
+
+/// `text` cut to a readable length.
+fn short(text: &str) -> String {
+    const MAX: usize = 240;
+    match text.char_indices().nth(MAX) {
+        Some((cut, _)) => format!("{}...", &text[..cut]),
+        None => text.to_owned(),
+    }
 }

@@ -125,6 +125,9 @@ struct SimNode {
     scheduled_tick_ms: Option<u64>,
     /// The metadata controller, while the node is up (the scenario's `controller` option).
     controller: Option<Box<SimController>>,
+    /// The highest high watermark the engine reported since it started: what it handed up as
+    /// committed, even if it resigned in the same step (a Resigned node reports none).
+    reported_high_watermark: Option<i64>,
 }
 
 /// How a run ended.
@@ -304,6 +307,7 @@ impl World {
                 clock_offset_ms: 0,
                 scheduled_tick_ms: None,
                 controller: None,
+                reported_high_watermark: None,
             });
         }
     }
@@ -663,6 +667,8 @@ impl World {
                 Output::HighWatermark { offset } => {
                     self.trace.add(&[4, index as u64, offset as u64]);
                     self.note_leader_high_watermark(index, offset);
+                    let reported = &mut self.nodes[index].reported_high_watermark;
+                    *reported = (*reported).max(Some(offset));
                     if let Some(ctl) = self.nodes[index].controller.as_mut() {
                         ctl.events.push(ControllerEvent::HighWatermark(offset));
                     }
@@ -891,6 +897,7 @@ impl World {
             .map_err(|e| format!("node {id} cannot recover after a crash: {e}"))?;
         node.down = Some(parts);
         node.controller = None;
+        node.reported_high_watermark = None;
         node.incarnation += 1;
         node.scheduled_tick_ms = None;
         self.pending.retain(|(node, _), _| *node != index);
@@ -1260,7 +1267,7 @@ fn views(nodes: &[SimNode]) -> Vec<NodeView<'_>> {
                 running: Some((
                     engine.role().kind(),
                     engine.epoch(),
-                    engine.high_watermark(),
+                    engine.high_watermark().max(node.reported_high_watermark),
                 )),
             },
             (None, Some((log, _))) => NodeView {
