@@ -309,3 +309,297 @@ async fn three_controllers_on_sasl_elect_a_leader_and_register() {
         node.stop();
     }
 }
+
+/// A small PKI made with Java's `keytool`: a CA, PKCS12 keystores signed by it, and a PKCS12
+/// truststore holding the CA, all with the password [`STORE_PASSWORD`]. RSA keys: the EC
+/// private keys keytool writes carry no public key, which yakt's TLS library needs.
+struct Pki {
+    dir: PathBuf,
+}
+
+const STORE_PASSWORD: &str = "store-secret";
+/// The subject of the controllers' certificate (also their client certificate).
+const CONTROLLER_DN: &str = "CN=localhost,OU=controllers,O=yakt";
+const BROKER_DN: &str = "CN=broker,OU=brokers,O=yakt";
+const ADMIN_DN: &str = "CN=admin,O=yakt";
+const GUEST_DN: &str = "CN=guest,O=yakt";
+
+impl Pki {
+    fn keytool(&self, args: &[&str]) {
+        let output = std::process::Command::new(support::java_home().join("bin/keytool"))
+            .args(args)
+            .current_dir(&self.dir)
+            .output()
+            .expect("run keytool");
+        expect_success(&output, &format!("keytool {}", args.join(" ")));
+    }
+
+    fn new(dir: &Path) -> Pki {
+        fs::create_dir_all(dir).expect("create the PKI directory");
+        let pki = Pki {
+            dir: dir.to_owned(),
+        };
+        let pw = STORE_PASSWORD;
+        let common = ["-storetype", "PKCS12", "-storepass", pw, "-keypass", pw];
+        let ca = [&["-keystore", "ca.p12", "-alias", "ca"][..], &common[..]].concat();
+        pki.keytool(
+            &[
+                &["-genkeypair", "-keyalg", "RSA", "-keysize", "2048"][..],
+                &[
+                    "-dname",
+                    "CN=yakt-test-ca",
+                    "-ext",
+                    "bc:c",
+                    "-validity",
+                    "30",
+                ],
+                &ca,
+            ]
+            .concat(),
+        );
+        pki.keytool(&[&["-exportcert", "-rfc", "-file", "ca.pem"][..], &ca].concat());
+        pki.keytool(
+            &[
+                &[
+                    "-importcert",
+                    "-noprompt",
+                    "-file",
+                    "ca.pem",
+                    "-alias",
+                    "ca",
+                ][..],
+                &[
+                    "-keystore",
+                    "trust.p12",
+                    "-storetype",
+                    "PKCS12",
+                    "-storepass",
+                    pw,
+                ],
+            ]
+            .concat(),
+        );
+        for (name, dn) in [
+            ("controller", CONTROLLER_DN),
+            ("broker", BROKER_DN),
+            ("admin", ADMIN_DN),
+            ("guest", GUEST_DN),
+        ] {
+            pki.identity(name, dn, &ca, &common);
+        }
+        pki
+    }
+
+    /// `<name>.p12`: a key pair whose certificate, signed by the CA, names 127.0.0.1 and
+    /// localhost.
+    fn identity(&self, name: &str, dn: &str, ca: &[&str], common: &[&str]) {
+        let store = format!("{name}.p12");
+        let (csr, pem) = (format!("{name}.csr"), format!("{name}.pem"));
+        let own = [&["-keystore", store.as_str(), "-alias", name][..], common].concat();
+        let san = "SAN=ip:127.0.0.1,dns:localhost";
+        self.keytool(
+            &[
+                &["-genkeypair", "-keyalg", "RSA", "-keysize", "2048"][..],
+                &["-dname", dn, "-validity", "30"],
+                &own,
+            ]
+            .concat(),
+        );
+        self.keytool(&[&["-certreq", "-file", csr.as_str()][..], &own].concat());
+        self.keytool(
+            &[
+                &[
+                    "-gencert",
+                    "-rfc",
+                    "-infile",
+                    csr.as_str(),
+                    "-outfile",
+                    pem.as_str(),
+                ][..],
+                &["-ext", san, "-validity", "30"],
+                ca,
+            ]
+            .concat(),
+        );
+        let import_ca = [
+            &["-importcert", "-noprompt", "-file", "ca.pem"][..],
+            &["-keystore", store.as_str(), "-alias", "ca"],
+            common,
+        ]
+        .concat();
+        self.keytool(&import_ca);
+        self.keytool(&[&["-importcert", "-file", pem.as_str()][..], &own].concat());
+    }
+
+    fn path(&self, file: &str) -> String {
+        self.dir.join(file).display().to_string()
+    }
+
+    /// The `ssl.*` keys of a node or client presenting `<name>.p12`, each prefixed by `prefix`.
+    fn ssl_settings(&self, prefix: &str, name: &str) -> Vec<(String, String)> {
+        [
+            ("ssl.keystore.type", "PKCS12".to_owned()),
+            ("ssl.keystore.location", self.path(&format!("{name}.p12"))),
+            ("ssl.keystore.password", STORE_PASSWORD.to_owned()),
+            ("ssl.key.password", STORE_PASSWORD.to_owned()),
+            ("ssl.truststore.type", "PKCS12".to_owned()),
+            ("ssl.truststore.location", self.path("trust.p12")),
+            ("ssl.truststore.password", STORE_PASSWORD.to_owned()),
+        ]
+        .into_iter()
+        .map(|(key, value)| (format!("{prefix}{key}"), value))
+        .collect()
+    }
+
+    /// A client properties file for Kafka's tools: `protocol` with `<name>.p12`.
+    fn client_config(&self, name: &str, protocol: &str, extra: &str) -> PathBuf {
+        let mut text = format!("security.protocol={protocol}\n");
+        for (key, value) in self.ssl_settings("", name) {
+            text.push_str(&format!("{key}={value}\n"));
+        }
+        text.push_str(extra);
+        let path = self.dir.join(format!("{name}-{protocol}.properties"));
+        fs::write(&path, text).expect("write a client config");
+        path
+    }
+}
+
+#[test]
+fn kafka_broker_and_tools_over_ssl_are_known_by_their_certificate_subjects() {
+    let root = support::test_log_dir("data");
+    let pki = Pki::new(&root.join("pki"));
+    let super_users = format!("User:{CONTROLLER_DN};User:{BROKER_DN};User:{ADMIN_DN}");
+    let mut settings = pki.ssl_settings("listener.name.controller.", "controller");
+    merge_properties(
+        &mut settings,
+        &[
+            ("listener.security.protocol.map", "CONTROLLER:SSL"),
+            ("listener.name.controller.ssl.client.auth", "required"),
+            (
+                "authorizer.class.name",
+                "org.apache.kafka.metadata.authorizer.StandardAuthorizer",
+            ),
+            ("super.users", super_users.as_str()),
+        ],
+    );
+    let mut controller =
+        YaktProcess::start_formatted(&root.join("controller"), CLUSTER_ID, &as_pairs(&settings));
+    let bootstrap = controller.address();
+
+    // A Kafka broker on SSL to the controller: registered and unfenced only if yakt reads its
+    // certificate's subject as Java writes it (it is a super user by that name).
+    let broker_dir = root.join("broker");
+    let voters = format!("1@{bootstrap}");
+    let mut properties = KafkaBroker::broker_properties(2, free_port(), &voters, &broker_dir);
+    merge_properties(
+        &mut properties,
+        &[(
+            "listener.security.protocol.map",
+            "CONTROLLER:SSL,PLAINTEXT:PLAINTEXT",
+        )],
+    );
+    let broker_ssl = pki.ssl_settings("listener.name.controller.", "broker");
+    merge_properties(&mut properties, &as_pairs(&broker_ssl));
+    let mut broker = KafkaBroker::start_formatted(
+        &kafka_version(),
+        CLUSTER_ID,
+        &as_pairs(&properties),
+        &broker_dir,
+    );
+    broker.wait_for_log("The broker has been unfenced", BROKER_STARTUP);
+
+    // The admin tool, a super user by its certificate, describes the quorum.
+    let admin = pki.client_config("admin", "SSL", "");
+    let output = describe_status(&bootstrap, &admin);
+    let status = status_map(&expect_success(
+        &output,
+        "describe --status as the admin DN",
+    ));
+    assert_eq!(
+        status.get("LeaderId").map(String::as_str),
+        Some("1"),
+        "{status:?}"
+    );
+
+    // Another certificate from the same CA is authenticated but not authorized.
+    let guest = pki.client_config("guest", "SSL", "");
+    let output = describe_status(&bootstrap, &guest);
+    let all = text(&output);
+    assert!(
+        !output.status.success() && all.contains("ClusterAuthorizationException"),
+        "{all}"
+    );
+
+    broker.stop();
+    controller.stop();
+}
+
+#[test]
+fn three_controllers_on_sasl_ssl_elect_a_leader_and_register() {
+    let root = support::test_log_dir("data");
+    let pki = Pki::new(&root.join("pki"));
+    let ports: BTreeMap<i32, u16> = (1..=3).map(|id| (id, free_port())).collect();
+    let mut settings = pki.ssl_settings("listener.name.controller.", "controller");
+    merge_properties(&mut settings, &as_pairs(&sasl_controller_settings("PLAIN")));
+    merge_properties(
+        &mut settings,
+        &[("listener.security.protocol.map", "CONTROLLER:SASL_SSL")],
+    );
+    let mut nodes: Vec<YaktProcess> = ports
+        .keys()
+        .map(|&id| {
+            YaktProcess::start_voter(
+                &root.join(format!("node-{id}")),
+                CLUSTER_ID,
+                id,
+                &ports,
+                &as_pairs(&settings),
+            )
+        })
+        .collect();
+    // Kafka's tool over SASL_SSL, through every controller: one leader, three voters, and
+    // every controller registered (DescribeCluster lists them all).
+    let jaas = format!(
+        "sasl.mechanism=PLAIN\nsasl.jaas.config={PLAIN_MODULE} required username=\"admin\" \
+         password=\"admin-secret\";\n"
+    );
+    let admin = pki.client_config("admin", "SASL_SSL", &jaas);
+    let mut leaders = Vec::new();
+    for port in ports.values() {
+        let bootstrap = format!("127.0.0.1:{port}");
+        let mut status = BTreeMap::new();
+        support::wait_until(
+            "a leader and three voters over SASL_SSL",
+            Duration::from_secs(90),
+            || {
+                let output = describe_status(&bootstrap, &admin);
+                status = status_map(&String::from_utf8_lossy(&output.stdout));
+                output.status.success()
+                    && status.get("LeaderId").is_some_and(|l| l != "-1")
+                    && status
+                        .get("CurrentVoters")
+                        .is_some_and(|v| v.matches("\"id\"").count() == 3)
+            },
+        );
+        leaders.push(status["LeaderId"].clone());
+        let endpoints = KafkaTool::run(
+            &kafka_version(),
+            "cluster",
+            &[
+                "list-endpoints",
+                "--bootstrap-controller",
+                &bootstrap,
+                "--command-config",
+                admin.to_str().expect("UTF-8 path"),
+            ],
+        );
+        let listed = expect_success(&endpoints, "kafka-cluster list-endpoints over SASL_SSL");
+        for other in ports.values() {
+            assert!(listed.contains(&other.to_string()), "{listed}");
+        }
+    }
+    assert!(leaders.windows(2).all(|w| w[0] == w[1]), "{leaders:?}");
+    for node in &mut nodes {
+        node.stop();
+    }
+}
