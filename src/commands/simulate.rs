@@ -1,7 +1,8 @@
 //! `yakt simulate`: runs the deterministic simulator of the raft engine ([`crate::sim`]) over a
-//! range of seeds, or one seed, on this machine's cores; prints each failing seed with the
-//! command that replays it, then a summary (seeds run, failures, time to a stable leader after
-//! healing). The command fails when any seed found a violation.
+//! range of seeds, or one seed, on this machine's cores (`--controller`: with the metadata
+//! controller on every node); prints each failing seed with the command that replays it, then
+//! a summary (seeds run, failures, time to a stable leader after healing, controller requests
+//! acknowledged). The command fails when any seed found a violation.
 
 use std::io::{self, Write};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -52,9 +53,10 @@ pub fn simulate(options: &SimulateOptions, out: &mut dyn Write) -> io::Result<Si
         failures: 0,
         max_leader_after_heal_ms: 0,
     };
-    let mut events = 0;
+    let (mut events, mut acknowledged) = (0, 0);
     for report in &reports {
         events += report.events;
+        acknowledged += report.stats.acknowledged;
         if options.show_log {
             for line in &report.log {
                 writeln!(out, "{line}")?;
@@ -92,11 +94,14 @@ pub fn simulate(options: &SimulateOptions, out: &mut dyn Write) -> io::Result<Si
          healing {} ms",
         summary.seeds, options.start, summary.failures, summary.max_leader_after_heal_ms
     )?;
+    if sim.controller {
+        writeln!(out, "{acknowledged} controller requests acknowledged")?;
+    }
     Ok(summary)
 }
 
 fn describe(report: &SimReport) -> String {
-    format!(
+    let mut text = format!(
         "{:?} storage, {} voters, {} observers, {} events, {} ms virtual, {} committed, trace \
          {:016x}",
         report.scenario.storage,
@@ -106,7 +111,14 @@ fn describe(report: &SimReport) -> String {
         report.virtual_time_ms,
         report.committed_end,
         report.trace_hash
-    )
+    );
+    if report.scenario.controller {
+        text.push_str(&format!(
+            ", {} controller requests acknowledged",
+            report.stats.acknowledged
+        ));
+    }
+    text
 }
 
 /// Runs `count` seeds from `start` on every core; the reports, in seed order.

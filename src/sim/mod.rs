@@ -9,6 +9,11 @@
 //! ([`SimReport::trace_hash`]); a failing seed prints the `yakt simulate` command that replays it
 //! ([`replay_command`]).
 //!
+//! With the `controller` option every node also runs the metadata controller as the server's
+//! drivers do ([`world`]'s `controller` module), a seeded workload ([`workload`]) sends it
+//! broker and topic requests in place of raw appends, and [`images`] checks that images agree
+//! at every committed offset and that nothing acknowledged is ever lost.
+//!
 //! It is a library module so that tests and `yakt simulate` share it; it does no I/O.
 
 pub mod checker;
