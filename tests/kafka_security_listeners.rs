@@ -212,6 +212,17 @@ fn kafka_broker_and_tools_authenticate_to_a_sasl_controller_listener() {
         "{all}"
     );
 
+    // A mechanism the listener does not enable: Kafka's client names the enabled ones.
+    let sha512 = client_config(&clients, "sha512", "SCRAM-SHA-512", "alice", "alice-secret");
+    let output = describe_status(&bootstrap, &sha512);
+    let all = text(&output);
+    assert!(
+        !output.status.success()
+            && all.contains("UnsupportedSaslMechanismException")
+            && all.contains("enabled mechanisms are [PLAIN, SCRAM-SHA-256]"),
+        "{all}"
+    );
+
     // A client without SASL on the SASL listener gets no answer: yakt closes the connection
     // at its first request after ApiVersions, and the tool gives up.
     let plaintext = clients.join("plaintext.properties");

@@ -560,3 +560,29 @@ mod tests {
         ));
     }
 }
+
+#[cfg(test)]
+mod after_authentication {
+    use kafka_protocol::messages::{SaslAuthenticateRequest, SaslHandshakeRequest};
+
+    use super::*;
+
+    #[test]
+    fn sasl_requests_outside_a_handshake_are_illegal_state() {
+        let handshake = RequestKind::SaslHandshake(SaslHandshakeRequest::default());
+        let Some(ResponseKind::SaslHandshake(answer)) = illegal_state_response(&handshake) else {
+            panic!("no SaslHandshake answer");
+        };
+        assert_eq!(answer.error_code, ILLEGAL_SASL_STATE);
+        let authenticate = RequestKind::SaslAuthenticate(SaslAuthenticateRequest::default());
+        let Some(ResponseKind::SaslAuthenticate(answer)) = illegal_state_response(&authenticate)
+        else {
+            panic!("no SaslAuthenticate answer");
+        };
+        assert_eq!(answer.error_code, ILLEGAL_SASL_STATE);
+        assert_eq!(
+            answer.error_message.as_deref(),
+            Some("SaslAuthenticate request received after successful authentication")
+        );
+    }
+}
