@@ -133,9 +133,15 @@ fn seeds_with_faults_find_no_violation() {
 #[test]
 fn replay() {
     let seed = env_u64("YAKT_SIM_SEED", 0);
-    // YAKT_SIM_VOTER_CHANGES=1 replays a seed of `seeds_with_voter_changes_find_no_violation`.
-    let tweak =
-        (env_u64("YAKT_SIM_VOTER_CHANGES", 0) == 1).then_some(voter_changes as fn(&mut Scenario));
+    // YAKT_SIM_VOTER_CHANGES=1 replays a seed of `seeds_with_voter_changes_find_no_violation`,
+    // YAKT_SIM_FAST_ELECTIONS=1 one run under `fast_elections_under_crashes`.
+    let tweak = if env_u64("YAKT_SIM_VOTER_CHANGES", 0) == 1 {
+        Some(voter_changes as fn(&mut Scenario))
+    } else if env_u64("YAKT_SIM_FAST_ELECTIONS", 0) == 1 {
+        Some(fast_elections_under_crashes as fn(&mut Scenario))
+    } else {
+        None
+    };
     let options = SimOptions {
         keep_log: true,
         storage: storage_from_env(),
@@ -409,12 +415,11 @@ fn seeds_with_voter_changes_find_no_violation() {
 
 /// Runs `count` controller seeds (from `YAKT_SIM_START`) under `tweak` and fails on any
 /// violation; the reports.
-fn controller_seeds(count: u64, tweak: Option<fn(&mut Scenario)>) -> Vec<SimReport> {
-    let replay_env = if tweak.is_some() {
-        "YAKT_SIM_CONTROLLER=1 YAKT_SIM_VOTER_CHANGES=1"
-    } else {
-        "YAKT_SIM_CONTROLLER=1"
-    };
+fn controller_seeds(
+    count: u64,
+    tweak: Option<fn(&mut Scenario)>,
+    replay_env: &str,
+) -> Vec<SimReport> {
     let start = env_u64("YAKT_SIM_START", 0);
     let options = SimOptions {
         storage: storage_from_env(),
@@ -460,7 +465,7 @@ fn controller_seeds(count: u64, tweak: Option<fn(&mut Scenario)>) -> Vec<SimRepo
 #[test]
 fn seeds_with_controllers_find_no_violation() {
     let count = env_u64("YAKT_SIM_CONTROLLER_SEEDS", 400);
-    let reports = controller_seeds(count, None);
+    let reports = controller_seeds(count, None, "YAKT_SIM_CONTROLLER=1");
     let acknowledging = reports
         .iter()
         .filter(|r| r.stats.acknowledged >= 10)
@@ -483,7 +488,11 @@ fn seeds_with_controllers_find_no_violation() {
 #[test]
 fn seeds_with_controllers_and_voter_changes_find_no_violation() {
     let count = env_u64("YAKT_SIM_CONTROLLER_RECONFIG_SEEDS", 100);
-    let reports = controller_seeds(count, Some(voter_changes));
+    let reports = controller_seeds(
+        count,
+        Some(voter_changes),
+        "YAKT_SIM_CONTROLLER=1 YAKT_SIM_VOTER_CHANGES=1",
+    );
     let changed = reports.iter().filter(|r| r.stats.voter_changes > 0).count() as u64;
     assert!(
         changed >= count / 3,
@@ -540,4 +549,18 @@ fn planted_bug_skip_snapshot_load_is_caught() {
     let expected = ["images differ", "acknowledged metadata lost"];
     let (seed, message) = controller_bug_caught(bugs, 100, &expected);
     eprintln!("snapshot not loaded: caught by seed {seed}: {message}");
+}
+
+/// Controllers under frequent elections and short crashes: activation, renouncing and
+/// NOT_CONTROLLER for waiting requests again and again.
+#[test]
+fn seeds_with_controllers_under_fast_elections_find_no_violation() {
+    let count = env_u64("YAKT_SIM_CONTROLLER_CHURN_SEEDS", 100);
+    let reports = controller_seeds(
+        count,
+        Some(fast_elections_under_crashes),
+        "YAKT_SIM_CONTROLLER=1 YAKT_SIM_FAST_ELECTIONS=1",
+    );
+    let refusals: u64 = reports.iter().map(|r| r.stats.controller_refusals).sum();
+    assert!(refusals > 0, "no request was refused on renouncing");
 }
