@@ -110,3 +110,28 @@ fn no_op_records_come_every_interval() {
     assert_eq!(never.deadline_ms(), None);
     assert!(never.poll(i64::MAX).is_none());
 }
+
+#[test]
+fn a_snapshot_without_metadata_records_leaves_the_log_empty() {
+    let bootstrap = bootstrap_records("4.3.1");
+    let mut controller = Controller::new(ControllerSettings::new(1, CLUSTER_ID), 1);
+    // A snapshot taken when only control records (leader changes, voters) had committed.
+    controller.load_snapshot(&[], 4).unwrap();
+    let result = controller.activation_records(&bootstrap).unwrap();
+    assert!(
+        matches!(
+            result.records.first(),
+            Some((MetadataRecord::BeginTransaction(_), _))
+        ) && result.records.len() > bootstrap.len(),
+        "the bootstrap transaction is still written: {:?}",
+        result.records
+    );
+
+    let mut controller = Controller::new(ControllerSettings::new(1, CLUSTER_ID), 1);
+    controller.load_snapshot(&bootstrap, 9).unwrap();
+    let result = controller.activation_records(&bootstrap).unwrap();
+    assert!(
+        result.records.is_empty(),
+        "a snapshot holding the bootstrap records is not bootstrapped again"
+    );
+}

@@ -135,7 +135,11 @@ impl Replayer {
         last_contained_offset: i64,
     ) -> Result<(), ReplayError> {
         let mut image = MetadataImage::default();
+        // As Kafka's log replay tracker: a snapshot of control records only leaves the log
+        // "empty", so the next active controller still writes the bootstrap records.
+        let mut has_records = false;
         for record in records {
+            has_records = true;
             image
                 .apply(record, last_contained_offset)
                 .map_err(|inconsistency| ReplayError {
@@ -149,7 +153,7 @@ impl Replayer {
             transaction: None,
             last_applied_offset: last_contained_offset,
             last_committed_offset: last_contained_offset,
-            has_records: true,
+            has_records,
         };
         Ok(())
     }
