@@ -67,7 +67,11 @@ proptest! {
         for (at, lie) in lies {
             lie_at(&mut frame, at, lie);
         }
-        counting_alloc::assert_bounded(frame.len(), PER_INPUT_BYTE, FIXED, || decode_frame(&frame));
+        let decoded =
+            counting_alloc::assert_bounded(frame.len(), PER_INPUT_BYTE, FIXED, || decode_frame(&frame));
+        if let Ok((record, version)) = decoded {
+            prop_assert!(encode_frame(&record, version).is_ok());
+        }
     }
 
     #[test]
