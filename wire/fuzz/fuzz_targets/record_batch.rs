@@ -1,6 +1,10 @@
 //! Record batches: `check_batch` and the record walk give Ok or a typed error, never a panic;
-//! every record that decodes re-encodes stably.
+//! every record that decodes re-encodes stably; the walk allocates at most 256 bytes per input
+//! byte plus 64 KiB.
 #![no_main]
+
+#[path = "../../../fuzz/src/counting_alloc.rs"]
+mod counting_alloc;
 
 use libfuzzer_sys::fuzz_target;
 use yakt_wire::batch::{BATCH_HEADER_LEN, CRC_START, LOG_OVERHEAD};
@@ -29,8 +33,15 @@ fn input(data: &[u8]) -> Vec<u8> {
     batch
 }
 
+#[global_allocator]
+static ALLOCATOR: counting_alloc::CountingAlloc = counting_alloc::CountingAlloc;
+
 fuzz_target!(|data: &[u8]| {
     let data = &input(data)[..];
+    counting_alloc::assert_bounded(data.len(), 256, 64 * 1024, || check(data));
+});
+
+fn check(data: &[u8]) {
     match check_batch(data, MAX_BATCH_BYTES) {
         Ok(Scan::Incomplete { needed }) => assert!(needed > 0),
         Ok(Scan::Batch(header)) => {
@@ -58,4 +69,4 @@ fuzz_target!(|data: &[u8]| {
         }
         Err(_) => {}
     }
-});
+}
