@@ -1,6 +1,6 @@
 //! The listener under load, by behaviour (the timings are in `scripts/bench-load`): clients
-//! that send requests and never read their answers hold up no other connection, and many
-//! idle connections stay open and answered.
+//! that send requests and never read their answers hold up no other connection and cost the
+//! server no more than fixed socket buffers, and many idle connections stay open and answered.
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -67,11 +67,12 @@ async fn round_trip(stream: &mut TcpStream, correlation_id: i32) {
     assert_eq!(body.error_code, 0);
 }
 
-/// A client with a small receive buffer that writes ApiVersions requests and never reads,
+/// A client with small socket buffers that writes ApiVersions requests and never reads,
 /// until its writes block (the server stopped reading from it); returns the open stream.
 async fn stalled_client(addr: SocketAddr) -> (TcpStream, usize) {
     let socket = TcpSocket::new_v4().unwrap();
     socket.set_recv_buffer_size(4096).unwrap();
+    socket.set_send_buffer_size(4096).unwrap();
     let mut stream = socket.connect(addr).await.unwrap();
     let frame = api_versions_frame(0);
     let mut written = 0;
@@ -96,9 +97,18 @@ async fn clients_that_never_read_hold_up_no_other_connection() {
     for _ in 0..4 {
         stalled.push(stalled_client(addr).await);
     }
+    let frame_bytes = api_versions_frame(0).len();
     for (_, written) in &stalled {
         // More answers than fit in the socket buffers: the server's writes to it are blocked.
         assert!(*written > 1_000, "only {written} requests before blocking");
+        // And it holds only socket buffers of Kafka's size for this client (the kernel doubles
+        // each size; autotuned buffers would take megabytes of unread requests).
+        let held = written * frame_bytes;
+        let bound = 4 * server::DEFAULT_SOCKET_BUFFER_BYTES as usize;
+        assert!(
+            held <= bound,
+            "{held} bytes of requests taken, above {bound}"
+        );
     }
 
     let mut other = TcpStream::connect(addr).await.unwrap();

@@ -24,12 +24,21 @@ use std::net::SocketAddr;
 
 use std::sync::Arc;
 
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpSocket};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 /// Kafka's default `socket.request.max.bytes`: 100 MiB.
 pub const DEFAULT_SOCKET_REQUEST_MAX_BYTES: i32 = 100 * 1024 * 1024;
+
+/// Kafka's default `socket.send.buffer.bytes` and `socket.receive.buffer.bytes` (100 KiB),
+/// set on every listener and so inherited by every accepted connection. Fixed sizes turn off
+/// the kernel's autotuning (up to several MiB a socket), which bounds what a client that
+/// sends and never reads costs: the server answers at most a buffer ahead of it and holds at
+/// most a buffer of its unread requests before it stops reading from it.
+pub const DEFAULT_SOCKET_BUFFER_BYTES: u32 = 100 * 1024;
+/// The accept queue of a listener.
+const LISTEN_BACKLOG: u32 = 1024;
 
 /// What the server needs to know, taken from the node's configuration.
 #[derive(Debug, Clone)]
@@ -88,7 +97,7 @@ pub async fn start(options: ServerOptions) -> std::io::Result<ServerHandle> {
     );
     let mut bound = Vec::with_capacity(options.listeners.len());
     for (name, addr) in &options.listeners {
-        let listener = TcpListener::bind(addr).await.map_err(|e| {
+        let listener = bind(*addr).map_err(|e| {
             std::io::Error::new(
                 e.kind(),
                 format!("cannot bind listener {name} on {addr}: {e}"),
@@ -116,6 +125,21 @@ pub async fn start(options: ServerOptions) -> std::io::Result<ServerHandle> {
         shutdown,
         task,
     })
+}
+
+/// A listening socket on `addr` with Kafka's socket buffer sizes.
+fn bind(addr: SocketAddr) -> std::io::Result<TcpListener> {
+    let socket = if addr.is_ipv4() {
+        TcpSocket::new_v4()?
+    } else {
+        TcpSocket::new_v6()?
+    };
+    // As `TcpListener::bind` does: a restarted node can listen while old connections linger.
+    socket.set_reuseaddr(true)?;
+    socket.set_send_buffer_size(DEFAULT_SOCKET_BUFFER_BYTES)?;
+    socket.set_recv_buffer_size(DEFAULT_SOCKET_BUFFER_BYTES)?;
+    socket.bind(addr)?;
+    socket.listen(LISTEN_BACKLOG)
 }
 
 async fn accept_all(
