@@ -3,7 +3,8 @@
 //! `kafka-metadata-quorum --bootstrap-controller --command-config` describes the quorum with
 //! PLAIN and with SCRAM-SHA-256 (the credential created by `kafka-configs` through the broker,
 //! which forwards it over its authenticated connection) and fails with Kafka's
-//! authentication error on a wrong password; three yakt controllers that log in to each other
+//! authentication error on a wrong password; the broker re-authenticates when its session
+//! ends (`connections.max.reauth.ms`); three yakt controllers that log in to each other
 //! with PLAIN elect a leader and register.
 //!
 //! Needs Java 17 and `scripts/kafka fetch`; fails without them.
@@ -53,6 +54,11 @@ fn sasl_controller_settings(mechanisms: &str) -> Vec<(String, String)> {
         ),
         ("sasl.enabled.mechanisms", mechanisms),
         ("sasl.mechanism.controller.protocol", "PLAIN"),
+        // Sessions of 5 s: Kafka's clients and yakt's own re-authenticate or reconnect.
+        (
+            "listener.name.controller.plain.connections.max.reauth.ms",
+            "5000",
+        ),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v.to_owned()))
@@ -233,6 +239,38 @@ fn kafka_broker_and_tools_authenticate_to_a_sasl_controller_listener() {
     .expect("write a PLAINTEXT client config");
     let output = describe_status(&bootstrap, &plaintext);
     assert!(!output.status.success(), "{}", text(&output));
+
+    // The broker's PLAIN session lasts 5 s: it re-authenticates on the same connection
+    // (KIP-368) and still reaches the controller.
+    let log = controller.process().log_dir().join("stderr.log");
+    support::wait_until(
+        "the broker re-authenticates",
+        Duration::from_secs(30),
+        || {
+            fs::read_to_string(&log).is_ok_and(|t| {
+                t.lines().any(|line| {
+                    line.contains("SASL re-authentication succeeded")
+                        && line.contains("principal=User:broker")
+                })
+            })
+        },
+    );
+    let created = KafkaTool::run(
+        &kafka_version(),
+        "topics",
+        &[
+            "--bootstrap-server",
+            &format!("127.0.0.1:{broker_port}"),
+            "--create",
+            "--topic",
+            "after-reauthentication",
+            "--partitions",
+            "1",
+            "--replication-factor",
+            "1",
+        ],
+    );
+    expect_success(&created, "kafka-topics --create after re-authentication");
 
     broker.stop();
     controller.stop();

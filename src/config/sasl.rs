@@ -23,6 +23,8 @@ use super::security::SecurityProtocol;
 pub const SASL_ENABLED_MECHANISMS: &str = "sasl.enabled.mechanisms";
 /// Kafka's default for `sasl.enabled.mechanisms`.
 pub const SASL_ENABLED_MECHANISMS_DEFAULT: &str = "GSSAPI";
+/// `connections.max.reauth.ms`, also prefixed by listener, or by listener and mechanism.
+pub const CONNECTIONS_MAX_REAUTH_MS: &str = "connections.max.reauth.ms";
 /// `sasl.jaas.config`, prefixed by listener and mechanism.
 pub const SASL_JAAS_CONFIG: &str = "sasl.jaas.config";
 
@@ -81,6 +83,9 @@ pub struct SaslServerSettings {
     pub enabled_mechanisms: Vec<SaslMechanism>,
     /// PLAIN's users and passwords (`user_<name>` options of the PLAIN JAAS entry).
     pub plain_users: BTreeMap<String, Password>,
+    /// `connections.max.reauth.ms` by mechanism, where above 0: how long a session lasts
+    /// before the client must re-authenticate.
+    pub max_reauth_ms: BTreeMap<SaslMechanism, i64>,
 }
 
 /// How this controller authenticates to other controllers.
@@ -195,9 +200,37 @@ pub(crate) fn read_server(
             jaas_entry(reader, listener, mechanism)?;
         }
     }
+    let mut max_reauth_ms = BTreeMap::new();
+    for mechanism in &enabled_mechanisms {
+        let prefix = format!("listener.name.{}.", listener.to_lowercase());
+        let keys = [
+            format!(
+                "{prefix}{}.{CONNECTIONS_MAX_REAUTH_MS}",
+                mechanism.name().to_lowercase()
+            ),
+            format!("{prefix}{CONNECTIONS_MAX_REAUTH_MS}"),
+            CONNECTIONS_MAX_REAUTH_MS.to_owned(),
+        ];
+        let found = keys
+            .iter()
+            .map(|key| (key, reader.raw_named(key)))
+            .collect::<Vec<_>>()
+            .into_iter()
+            .find_map(|(key, value)| value.map(|value| (key, value)));
+        if let Some((key, raw)) = found {
+            let ms: i64 = raw
+                .trim()
+                .parse()
+                .map_err(|_| ConfigError::invalid(key, raw, "a valid long"))?;
+            if ms > 0 {
+                max_reauth_ms.insert(*mechanism, ms);
+            }
+        }
+    }
     Ok(SaslServerSettings {
         enabled_mechanisms,
         plain_users,
+        max_reauth_ms,
     })
 }
 

@@ -125,6 +125,9 @@ struct Connection {
     addr: SocketAddr,
     api_ranges: ApiRanges,
     writer: Mutex<(WriteHalf, i32)>,
+    /// When to stop using this connection: before the SASL session the server granted ends
+    /// (a new connection authenticates afresh).
+    session_ends: Option<tokio::time::Instant>,
     pending: mpsc::UnboundedSender<(i32, Pending)>,
 }
 
@@ -235,7 +238,10 @@ impl Peer {
     async fn connection(&self) -> Result<Arc<Connection>, CallError> {
         let mut state = self.inner.lock().await;
         if let Some(connection) = &state.connection {
-            if !connection.pending.is_closed() {
+            let expired = connection
+                .session_ends
+                .is_some_and(|at| tokio::time::Instant::now() >= at);
+            if !connection.pending.is_closed() && !expired {
                 return Ok(Arc::clone(connection));
             }
             state.connection = None;
@@ -286,6 +292,7 @@ impl Connection {
             addr,
             api_ranges: HashMap::new(),
             writer: Mutex::new((write_half, 0)),
+            session_ends: None,
             pending: pending_tx,
         };
         let mut version = 4;
@@ -338,22 +345,27 @@ impl Connection {
             break;
         }
         if let Some(sasl) = &options.sasl {
-            connection
+            let lifetime_ms = connection
                 .authenticate(&mut frames, sasl, &options.client_id)
                 .await?;
+            // As Kafka's clients, move on at 85% of the session's lifetime.
+            connection.session_ends = (lifetime_ms > 0).then(|| {
+                tokio::time::Instant::now() + Duration::from_millis(lifetime_ms as u64 * 85 / 100)
+            });
         }
         tokio::spawn(read_responses(frames, pending_rx));
         Ok(connection)
     }
 
     /// Kafka's SASL exchange as a client: SaslHandshake v1, then SaslAuthenticate until the
-    /// mechanism completes. A refusal is an error naming the server's message.
+    /// mechanism completes; the session lifetime the server granted. A refusal is an error
+    /// naming the server's message.
     async fn authenticate(
         &self,
         frames: &mut FramedRead<ReadHalf, FrameCodec>,
         settings: &crate::config::SaslClientSettings,
         client_id: &str,
-    ) -> Result<(), String> {
+    ) -> Result<i64, String> {
         use kafka_protocol::messages::{SaslAuthenticateRequest, SaslHandshakeRequest};
         let (mut session, mut token) = super::sasl::client::SaslClientSession::start(settings);
         let mechanism = session.mechanism().name();
@@ -404,7 +416,7 @@ impl Connection {
             }
             match session.on_answer(&answer.auth_bytes)? {
                 Some(next) => token = next,
-                None => return Ok(()),
+                None => return Ok(answer.session_lifetime_ms),
             }
         }
     }

@@ -21,6 +21,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::api::{self, ApiSpec, Services};
 use super::frame::FrameCodec;
+use super::sasl::{FrameCheck, SaslConnection};
 use crate::controller::context::RequestContext;
 
 /// Requests one connection may have in flight before yakt stops reading from it.
@@ -168,22 +169,37 @@ async fn serve_stream<S>(
     let (read_half, write_half) = tokio::io::split(stream);
     let mut frames = FramedRead::new(read_half, FrameCodec::new(max_frame_bytes));
     let mut writer = write_half;
-    if let Some(sasl) = security.sasl {
+    let mut sasl = None;
+    if let Some(settings) = security.sasl {
         *frames.decoder_mut() = FrameCodec::new(super::sasl::SASL_MAX_RECEIVE_BYTES);
         let authenticated = tokio::select! {
-            principal = super::sasl::authenticate(&mut frames, &mut writer, sasl, &services, &context) => principal,
+            session = SaslConnection::authenticate(&mut frames, &mut writer, settings, &services, &context) => session,
             _ = shutdown.cancelled() => None,
         };
-        let Some(principal) = authenticated else {
+        let Some(session) = authenticated else {
             let _ = writer.shutdown().await;
             return;
         };
-        context.principal = principal;
+        context.principal = session.principal().clone();
+        sasl = Some(session);
         *frames.decoder_mut() = FrameCodec::new(max_frame_bytes);
     }
     let mut in_flight = FuturesOrdered::new();
     let mut reading = true;
+    // A SaslHandshake starting a re-authentication, run once earlier requests are answered.
+    let mut reauthentication = None;
     loop {
+        if let Some(first) = reauthentication.take_if(|_| in_flight.is_empty()) {
+            let Some(session) = sasl.as_mut() else {
+                return;
+            };
+            if !session
+                .reauthenticate(first, &mut frames, &mut writer, &services, &context)
+                .await
+            {
+                return;
+            }
+        }
         tokio::select! {
             biased;
             Some(response) = in_flight.next(), if !in_flight.is_empty() => {
@@ -200,7 +216,21 @@ async fn serve_stream<S>(
                 }
             }
             _ = shutdown.cancelled(), if reading => reading = false,
-            frame = frames.next(), if reading && in_flight.len() < MAX_IN_FLIGHT_REQUESTS => {
+            frame = frames.next(), if reading && reauthentication.is_none() && in_flight.len() < MAX_IN_FLIGHT_REQUESTS => {
+                let frame = match (frame, &sasl) {
+                    (Some(Ok(frame)), Some(session)) => match session.check(&frame, crate::clock::now_ms()) {
+                        FrameCheck::Serve => Some(Ok(frame)),
+                        FrameCheck::Reauthenticate => {
+                            reauthentication = Some(frame);
+                            continue;
+                        }
+                        FrameCheck::Close(reason) => {
+                            tracing::info!(%peer, %reason, "closing connection");
+                            return;
+                        }
+                    },
+                    (frame, _) => frame,
+                };
                 match frame {
                     None => reading = false,
                     Some(Err(error)) => {

@@ -37,12 +37,12 @@ pub enum Step {
     ApiVersions(Box<ParsedRequest>),
     /// Send this frame and go on.
     Reply(Bytes),
-    /// Send this frame, then serve requests as this principal.
+    /// Send this frame, then serve requests as the session's principal.
     Authenticated {
         /// The last SASL answer.
         reply: Bytes,
-        /// Who authenticated.
-        principal: KafkaPrincipal,
+        /// Who authenticated, and for how long.
+        session: Session,
     },
     /// Send the frame if any, then close: the reason is for the log.
     Fail {
@@ -51,6 +51,20 @@ pub enum Step {
         /// Why.
         reason: String,
     },
+}
+
+/// An authenticated SASL session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    /// Who authenticated.
+    pub principal: KafkaPrincipal,
+    /// With which mechanism.
+    pub mechanism: SaslMechanism,
+    /// When the session ends unless the client re-authenticates (Kafka's session
+    /// expiration): set by `connections.max.reauth.ms` or a delegation token's expiry.
+    pub expires_at_ms: Option<i64>,
+    /// Whether the client sent SaslAuthenticate v1 or later, so may re-authenticate.
+    pub supports_reauthentication: bool,
 }
 
 #[derive(Debug)]
@@ -65,6 +79,8 @@ enum State {
         scram: Option<Box<ScramServer>>,
         kafka_headers: bool,
     },
+    /// Re-authentication asked for another mechanism: the next token fails with this.
+    BadMechanism(String),
     /// Finished or failed: no more frames are read.
     Done,
 }
@@ -74,6 +90,10 @@ enum State {
 pub struct SaslServerHandshake {
     settings: std::sync::Arc<SaslServerSettings>,
     state: State,
+    /// Re-authenticating this session.
+    previous: Option<Session>,
+    supports_reauthentication: bool,
+    now_ms: i64,
 }
 
 impl SaslServerHandshake {
@@ -82,11 +102,32 @@ impl SaslServerHandshake {
         SaslServerHandshake {
             settings,
             state: State::HandshakeOrVersions,
+            previous: None,
+            supports_reauthentication: false,
+            now_ms: 0,
         }
     }
 
-    /// Reads one frame (after its size prefix); SCRAM credentials come from `lookup`.
-    pub fn on_frame(&mut self, frame: BytesMut, lookup: &dyn ScramLookup) -> Step {
+    /// A re-authentication of `previous` (KIP-368): SaslHandshake first, no ApiVersions, the
+    /// same mechanism and the same principal.
+    pub fn reauthenticate(settings: std::sync::Arc<SaslServerSettings>, previous: Session) -> Self {
+        SaslServerHandshake {
+            settings,
+            state: State::Handshake,
+            supports_reauthentication: previous.supports_reauthentication,
+            previous: Some(previous),
+            now_ms: 0,
+        }
+    }
+
+    fn failure_message(&self, failure: &SaslFailure, mechanism: SaslMechanism) -> String {
+        failure.message(mechanism, self.previous.is_some())
+    }
+
+    /// Reads one frame (after its size prefix) at `now_ms`; SCRAM credentials come from
+    /// `lookup`.
+    pub fn on_frame(&mut self, frame: BytesMut, lookup: &dyn ScramLookup, now_ms: i64) -> Step {
+        self.now_ms = now_ms;
         match std::mem::replace(&mut self.state, State::Done) {
             State::HandshakeOrVersions => self.on_handshake_frame(frame, true),
             State::Handshake => self.on_handshake_frame(frame, false),
@@ -95,6 +136,7 @@ impl SaslServerHandshake {
                 scram,
                 kafka_headers,
             } => self.on_token_frame(frame, mechanism, scram, kafka_headers, lookup),
+            State::BadMechanism(message) => fail(None, message),
             State::Done => fail(None, "a frame after the SASL exchange ended".into()),
         }
     }
@@ -168,6 +210,14 @@ impl SaslServerHandshake {
             SaslMechanism::ScramSha512 => Some(ScramHash::Sha512),
         };
         let scram = hash.map(|hash| Box::new(ScramServer::new(hash, random_nonce())));
+        if let Some(previous) = self.previous.as_ref().filter(|p| p.mechanism != mechanism) {
+            self.state = State::BadMechanism(format!(
+                "SASL mechanism '{mechanism}' requested by client is not supported for \
+                 re-authentication of mechanism '{}'",
+                previous.mechanism
+            ));
+            return Step::Reply(reply);
+        }
         self.state = State::Authenticate {
             mechanism,
             scram,
@@ -201,11 +251,14 @@ impl SaslServerHandshake {
                     };
                     Step::Reply(size_prefixed(&token))
                 }
-                Ok((token, Some(principal))) => Step::Authenticated {
-                    reply: size_prefixed(&token),
-                    principal,
+                Ok((token, Some(done))) => match self.finish(mechanism, done) {
+                    Ok(session) => Step::Authenticated {
+                        reply: size_prefixed(&token),
+                        session,
+                    },
+                    Err(failure) => fail(None, self.failure_message(&failure, mechanism)),
                 },
-                Err(failure) => fail(None, failure.message(mechanism)),
+                Err(failure) => fail(None, self.failure_message(&failure, mechanism)),
             };
         }
         let key = api_key(&frame);
@@ -229,22 +282,34 @@ impl SaslServerHandshake {
         let reply = |response: &SaslAuthenticateResponse| {
             encode_response(correlation_id, version, response).ok()
         };
-        match evaluate(
+        self.supports_reauthentication |= version > 0;
+        let evaluated = evaluate(
             mechanism,
             scram.as_deref_mut(),
             &authenticate.auth_bytes,
             &self.settings,
             lookup,
-        ) {
+        )
+        .and_then(|(token, done)| match done {
+            Some(done) => Ok((token, Some(self.finish(mechanism, done)?))),
+            None => Ok((token, None)),
+        });
+        match evaluated {
             Ok((token, outcome)) => {
-                let response = SaslAuthenticateResponse::default().with_auth_bytes(token.into());
+                let lifetime_ms = outcome
+                    .as_ref()
+                    .and_then(|s| s.expires_at_ms)
+                    .map_or(0, |at| (at - self.now_ms).max(0));
+                let response = SaslAuthenticateResponse::default()
+                    .with_auth_bytes(token.into())
+                    .with_session_lifetime_ms(lifetime_ms);
                 let Some(frame) = reply(&response) else {
                     return fail(None, "cannot encode SaslAuthenticate".into());
                 };
                 match outcome {
-                    Some(principal) => Step::Authenticated {
+                    Some(session) => Step::Authenticated {
                         reply: frame,
-                        principal,
+                        session,
                     },
                     None => {
                         self.state = State::Authenticate {
@@ -257,7 +322,7 @@ impl SaslServerHandshake {
                 }
             }
             Err(failure) => {
-                let message = failure.message(mechanism);
+                let message = self.failure_message(&failure, mechanism);
                 let response = SaslAuthenticateResponse::default()
                     .with_error_code(SASL_AUTHENTICATION_FAILED)
                     .with_error_message(Some(StrBytes::from_string(message.clone())));
@@ -267,27 +332,72 @@ impl SaslServerHandshake {
     }
 }
 
-/// Runs one token through the mechanism: the answer, and the principal once complete.
+impl SaslServerHandshake {
+    /// The session a completed exchange opens: its lifetime as Kafka computes it (the
+    /// earlier of the credential's expiry and `connections.max.reauth.ms`), and on
+    /// re-authentication the rule that the principal may not change.
+    fn finish(
+        &self,
+        mechanism: SaslMechanism,
+        (principal, credential_expiry_ms): (KafkaPrincipal, Option<i64>),
+    ) -> Result<Session, SaslFailure> {
+        if let Some(previous) = &self.previous {
+            if previous.principal != principal {
+                return Err(SaslFailure::Message(format!(
+                    "Cannot change principals during re-authentication from {}.{}: {}.{}",
+                    previous.principal.principal_type,
+                    previous.principal.name,
+                    principal.principal_type,
+                    principal.name
+                )));
+            }
+        }
+        let max_reauth_ms = self
+            .settings
+            .max_reauth_ms
+            .get(&mechanism)
+            .copied()
+            .filter(|ms| *ms > 0);
+        let lifetime_ms = match (credential_expiry_ms, max_reauth_ms) {
+            (None, None) => None,
+            (None, Some(max)) => Some(max),
+            (Some(expiry), None) => Some((expiry - self.now_ms).max(0)),
+            (Some(expiry), Some(max)) => Some((expiry - self.now_ms).min(max).max(0)),
+        };
+        Ok(Session {
+            principal,
+            mechanism,
+            expires_at_ms: lifetime_ms.map(|ms| self.now_ms.saturating_add(ms)),
+            supports_reauthentication: self.supports_reauthentication,
+        })
+    }
+}
+
+/// A completed exchange: the principal and the credential's expiry (a delegation token's).
+type Completed = (KafkaPrincipal, Option<i64>);
+
+/// Runs one token through the mechanism: the answer, and once complete the principal and the
+/// credential's expiry (a delegation token's).
 fn evaluate(
     mechanism: SaslMechanism,
     scram: Option<&mut ScramServer>,
     token: &[u8],
     settings: &SaslServerSettings,
     lookup: &dyn ScramLookup,
-) -> Result<(Vec<u8>, Option<KafkaPrincipal>), SaslFailure> {
+) -> Result<(Vec<u8>, Option<Completed>), SaslFailure> {
     match (mechanism, scram) {
         (SaslMechanism::Plain, _) => {
             let user = plain::authenticate(token, &settings.plain_users)?;
-            Ok((Vec::new(), Some(KafkaPrincipal::user(&user))))
+            Ok((Vec::new(), Some((KafkaPrincipal::user(&user), None))))
         }
         (_, Some(scram)) => {
             let (answer, outcome) = scram.evaluate(token, lookup)?;
-            let principal = outcome.map(|outcome| {
+            let done = outcome.map(|outcome| {
                 let mut principal = KafkaPrincipal::user(&outcome.user);
                 principal.token_authenticated = outcome.token_expiry_ms.is_some();
-                principal
+                (principal, outcome.token_expiry_ms)
             });
-            Ok((answer, principal))
+            Ok((answer, done))
         }
         (_, None) => Err(SaslFailure::Generic),
     }
@@ -373,7 +483,11 @@ mod tests {
     fn handshake(mechanisms: &[SaslMechanism]) -> SaslServerHandshake {
         SaslServerHandshake::new(Arc::new(SaslServerSettings {
             enabled_mechanisms: mechanisms.to_vec(),
-            plain_users: BTreeMap::from([("admin".to_owned(), Password::new("admin-secret"))]),
+            plain_users: BTreeMap::from([
+                ("admin".to_owned(), Password::new("admin-secret")),
+                ("bob".to_owned(), Password::new("bob-secret")),
+            ]),
+            max_reauth_ms: mechanisms.iter().map(|m| (*m, 60_000)).collect(),
         }))
     }
 
@@ -426,19 +540,19 @@ mod tests {
         let mut server = handshake(&[SaslMechanism::ScramSha512, SaslMechanism::Plain]);
         let versions = frame(ApiKey::ApiVersions, 3, &ApiVersionsRequest::default());
         assert!(matches!(
-            server.on_frame(versions, &NoCredentials),
+            server.on_frame(versions, &NoCredentials, 0),
             Step::ApiVersions(_)
         ));
-        let answer = reply(server.on_frame(handshake_frame("PLAIN", 1), &NoCredentials));
+        let answer = reply(server.on_frame(handshake_frame("PLAIN", 1), &NoCredentials, 0));
         let answer: SaslHandshakeResponse = decode(&answer, ApiKey::SaslHandshake, 1);
         assert_eq!(answer.error_code, 0);
         assert_eq!(names(&answer.mechanisms), ["SCRAM-SHA-512", "PLAIN"]);
         let token = plain::client_message("admin", "admin-secret");
-        match server.on_frame(authenticate_frame(&token, 2), &NoCredentials) {
-            Step::Authenticated { reply, principal } => {
-                assert_eq!(principal, KafkaPrincipal::user("admin"));
+        match server.on_frame(authenticate_frame(&token, 2), &NoCredentials, 0) {
+            Step::Authenticated { reply, session } => {
+                assert_eq!(session.principal, KafkaPrincipal::user("admin"));
                 let body: SaslAuthenticateResponse = decode(&reply, ApiKey::SaslAuthenticate, 2);
-                assert_eq!((body.error_code, body.session_lifetime_ms), (0, 0));
+                assert_eq!((body.error_code, body.session_lifetime_ms), (0, 60_000));
             }
             other => panic!("{other:?}"),
         }
@@ -447,11 +561,11 @@ mod tests {
     #[test]
     fn wrong_password_is_sasl_authentication_failed() {
         let mut server = handshake(&[SaslMechanism::Plain]);
-        reply(server.on_frame(handshake_frame("PLAIN", 1), &NoCredentials));
+        reply(server.on_frame(handshake_frame("PLAIN", 1), &NoCredentials, 0));
         let token = plain::client_message("admin", "nope");
         let Step::Fail {
             reply: Some(reply), ..
-        } = server.on_frame(authenticate_frame(&token, 1), &NoCredentials)
+        } = server.on_frame(authenticate_frame(&token, 1), &NoCredentials, 0)
         else {
             panic!("expected a failure answer");
         };
@@ -466,13 +580,14 @@ mod tests {
     #[test]
     fn scram_failure_message_is_generic() {
         let mut server = handshake(&[SaslMechanism::ScramSha256]);
-        reply(server.on_frame(handshake_frame("SCRAM-SHA-256", 1), &NoCredentials));
+        reply(server.on_frame(handshake_frame("SCRAM-SHA-256", 1), &NoCredentials, 0));
         let client = ScramClient::new(ScramHash::Sha256, "mallory", "x", "n".into(), false);
         let Step::Fail {
             reply: Some(reply), ..
         } = server.on_frame(
             authenticate_frame(&client.first_message(), 2),
             &NoCredentials,
+            0,
         )
         else {
             panic!("expected a failure answer");
@@ -490,16 +605,19 @@ mod tests {
     #[test]
     fn scram_with_raw_tokens_after_handshake_v0() {
         let mut server = handshake(&[SaslMechanism::ScramSha256]);
-        reply(server.on_frame(handshake_frame("SCRAM-SHA-256", 0), &NoCredentials));
+        reply(server.on_frame(handshake_frame("SCRAM-SHA-256", 0), &NoCredentials, 0));
         let mut client =
             ScramClient::new(ScramHash::Sha256, "carol", "carol-pw", "n".into(), false);
-        let first =
-            reply(server.on_frame(BytesMut::from(&client.first_message()[..]), &NoCredentials));
+        let first = reply(server.on_frame(
+            BytesMut::from(&client.first_message()[..]),
+            &NoCredentials,
+            0,
+        ));
         let last = client.final_message(&first[4..]).unwrap();
-        match server.on_frame(BytesMut::from(&last[..]), &NoCredentials) {
-            Step::Authenticated { reply, principal } => {
+        match server.on_frame(BytesMut::from(&last[..]), &NoCredentials, 0) {
+            Step::Authenticated { reply, session } => {
                 client.verify_final(&reply[4..]).unwrap();
-                assert_eq!(principal, KafkaPrincipal::user("carol"));
+                assert_eq!(session.principal, KafkaPrincipal::user("carol"));
             }
             other => panic!("{other:?}"),
         }
@@ -511,7 +629,7 @@ mod tests {
         let Step::Fail {
             reply: Some(reply),
             reason,
-        } = server.on_frame(handshake_frame("SCRAM-SHA-256", 1), &NoCredentials)
+        } = server.on_frame(handshake_frame("SCRAM-SHA-256", 1), &NoCredentials, 0)
         else {
             panic!("expected a failure");
         };
@@ -521,32 +639,95 @@ mod tests {
         assert_eq!(names(&body.mechanisms), ["PLAIN"]);
     }
 
+    /// PLAIN as `user` at `now_ms` on `server`, after its handshake (no ApiVersions).
+    fn plain_exchange(server: &mut SaslServerHandshake, user: &str, now_ms: i64) -> Step {
+        reply(server.on_frame(handshake_frame("PLAIN", 1), &NoCredentials, now_ms));
+        let token = plain::client_message(user, &format!("{user}-secret"));
+        server.on_frame(authenticate_frame(&token, 2), &NoCredentials, now_ms)
+    }
+
+    #[test]
+    fn sessions_last_connections_max_reauth_ms_and_keep_their_principal() {
+        let mut server = handshake(&[SaslMechanism::Plain, SaslMechanism::ScramSha256]);
+        let Step::Authenticated {
+            reply: answer,
+            session,
+        } = plain_exchange(&mut server, "admin", 1_000)
+        else {
+            panic!("admin authenticates");
+        };
+        let body: SaslAuthenticateResponse = decode(&answer, ApiKey::SaslAuthenticate, 2);
+        assert_eq!(body.session_lifetime_ms, 60_000);
+        assert_eq!(session.expires_at_ms, Some(61_000));
+        assert!(session.supports_reauthentication);
+        let settings = Arc::clone(&server.settings);
+
+        // The same user again: a new session.
+        let mut again = SaslServerHandshake::reauthenticate(Arc::clone(&settings), session.clone());
+        let Step::Authenticated {
+            session: renewed, ..
+        } = plain_exchange(&mut again, "admin", 50_000)
+        else {
+            panic!("admin re-authenticates");
+        };
+        assert_eq!(renewed.expires_at_ms, Some(110_000));
+
+        // Another user: Kafka's refusal.
+        let mut other = SaslServerHandshake::reauthenticate(Arc::clone(&settings), session.clone());
+        let Step::Fail {
+            reply: Some(refusal),
+            ..
+        } = plain_exchange(&mut other, "bob", 50_000)
+        else {
+            panic!("bob may not take over admin's connection");
+        };
+        let body: SaslAuthenticateResponse = decode(&refusal, ApiKey::SaslAuthenticate, 2);
+        assert_eq!(
+            body.error_message.as_deref(),
+            Some("Cannot change principals during re-authentication from User.admin: User.bob")
+        );
+
+        // Another mechanism: the handshake is answered, the first token refused.
+        let mut scram = SaslServerHandshake::reauthenticate(settings, session);
+        reply(scram.on_frame(handshake_frame("SCRAM-SHA-256", 1), &NoCredentials, 0));
+        let Step::Fail { reason, .. } =
+            scram.on_frame(authenticate_frame(b"n,,n=admin,r=x", 2), &NoCredentials, 0)
+        else {
+            panic!("a changed mechanism fails");
+        };
+        assert_eq!(
+            reason,
+            "SASL mechanism 'SCRAM-SHA-256' requested by client is not supported for \
+             re-authentication of mechanism 'PLAIN'"
+        );
+    }
+
     #[test]
     fn requests_out_of_sequence_close_the_connection() {
         // Before the handshake: anything but ApiVersions and SaslHandshake closes, unanswered.
         let mut server = handshake(&[SaslMechanism::Plain]);
         let metadata = frame(ApiKey::Metadata, 12, &MetadataRequest::default());
         assert!(matches!(
-            server.on_frame(metadata, &NoCredentials),
+            server.on_frame(metadata, &NoCredentials, 0),
             Step::Fail { reply: None, .. }
         ));
         // A second ApiVersions closes.
         let mut server = handshake(&[SaslMechanism::Plain]);
         let versions = || frame(ApiKey::ApiVersions, 3, &ApiVersionsRequest::default());
         assert!(matches!(
-            server.on_frame(versions(), &NoCredentials),
+            server.on_frame(versions(), &NoCredentials, 0),
             Step::ApiVersions(_)
         ));
         assert!(matches!(
-            server.on_frame(versions(), &NoCredentials),
+            server.on_frame(versions(), &NoCredentials, 0),
             Step::Fail { reply: None, .. }
         ));
         // During the exchange, a second SaslHandshake is answered ILLEGAL_SASL_STATE.
         let mut server = handshake(&[SaslMechanism::Plain]);
-        reply(server.on_frame(handshake_frame("PLAIN", 1), &NoCredentials));
+        reply(server.on_frame(handshake_frame("PLAIN", 1), &NoCredentials, 0));
         let Step::Fail {
             reply: Some(reply), ..
-        } = server.on_frame(handshake_frame("PLAIN", 1), &NoCredentials)
+        } = server.on_frame(handshake_frame("PLAIN", 1), &NoCredentials, 0)
         else {
             panic!("expected ILLEGAL_SASL_STATE");
         };
@@ -555,7 +736,7 @@ mod tests {
         // Garbage first frame closes.
         let mut server = handshake(&[SaslMechanism::Plain]);
         assert!(matches!(
-            server.on_frame(BytesMut::from(&b"GET / HTTP/1.1"[..]), &NoCredentials),
+            server.on_frame(BytesMut::from(&b"GET / HTTP/1.1"[..]), &NoCredentials, 0),
             Step::Fail { reply: None, .. }
         ));
     }

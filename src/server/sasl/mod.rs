@@ -7,7 +7,8 @@
 //! - [`credentials`]: the committed image's SCRAM credentials and delegation tokens.
 //! - [`client`]: the client side, for the raft and registration connections.
 //!
-//! This module also drives a connection's handshake over its socket ([`authenticate`]).
+//! This module also drives a connection's exchanges over its socket ([`SaslConnection`]):
+//! the first one, and re-authentication (KIP-368) when the session has a lifetime.
 
 pub mod client;
 pub mod credentials;
@@ -25,7 +26,9 @@ use super::api::{self, Services};
 use super::frame::FrameCodec;
 use crate::config::{SaslMechanism, SaslServerSettings};
 use crate::controller::context::{KafkaPrincipal, RequestContext};
-use handshake::{SaslServerHandshake, Step};
+use bytes::BytesMut;
+use handshake::{SaslServerHandshake, Session, Step};
+use kafka_protocol::messages::ApiKey;
 
 /// The largest frame read before authentication (Kafka's `sasl.server.max.receive.size`
 /// default).
@@ -43,12 +46,17 @@ pub enum SaslFailure {
 }
 
 impl SaslFailure {
-    /// The error message a client receives.
-    pub fn message(&self, mechanism: SaslMechanism) -> String {
+    /// The error message a client receives, during authentication or re-authentication.
+    pub fn message(&self, mechanism: SaslMechanism, reauthentication: bool) -> String {
+        let during = if reauthentication {
+            "re-authentication"
+        } else {
+            "authentication"
+        };
         match self {
             SaslFailure::Generic => format!(
-                "Authentication failed during authentication due to invalid credentials with \
-                 SASL mechanism {mechanism}"
+                "Authentication failed during {during} due to invalid credentials with SASL \
+                 mechanism {mechanism}"
             ),
             SaslFailure::Message(message) => message.clone(),
         }
@@ -72,35 +80,127 @@ pub fn random_nonce() -> String {
         .collect()
 }
 
-/// Runs the SASL handshake of one connection; the authenticated principal, or `None` once the
-/// connection must close (a failure, answered as Kafka answers it, or the peer went away).
-pub async fn authenticate<R, W>(
+/// What the connection does with a frame read after authentication.
+#[derive(Debug, PartialEq, Eq)]
+pub enum FrameCheck {
+    /// Serve it as a request.
+    Serve,
+    /// A SaslHandshake from a client that can re-authenticate: run the exchange again.
+    Reauthenticate,
+    /// The session expired without re-authentication (Kafka closes the connection).
+    Close(String),
+}
+
+/// A connection's SASL session: who authenticated, until when, and its re-authentication.
+#[derive(Debug)]
+pub struct SaslConnection {
+    settings: Arc<SaslServerSettings>,
+    session: Session,
+}
+
+impl SaslConnection {
+    /// Runs the first SASL exchange of a connection; `None` once the connection must close
+    /// (a failure, answered as Kafka answers it, or the peer went away).
+    pub async fn authenticate<R, W>(
+        frames: &mut FramedRead<R, FrameCodec>,
+        writer: &mut W,
+        settings: Arc<SaslServerSettings>,
+        services: &Services,
+        context: &RequestContext,
+    ) -> Option<SaslConnection>
+    where
+        R: AsyncRead + Unpin,
+        W: AsyncWrite + Unpin,
+    {
+        let handshake = SaslServerHandshake::new(Arc::clone(&settings));
+        let session = exchange(handshake, None, frames, writer, services, context).await?;
+        Some(SaslConnection { settings, session })
+    }
+
+    /// The authenticated principal.
+    pub fn principal(&self) -> &KafkaPrincipal {
+        &self.session.principal
+    }
+
+    /// Whether a frame read at `now_ms` is served, starts a re-authentication, or comes after
+    /// the session expired.
+    pub fn check(&self, frame: &[u8], now_ms: i64) -> FrameCheck {
+        let handshake = frame.get(..2) == Some(&(ApiKey::SaslHandshake as i16).to_be_bytes()[..]);
+        if handshake && self.session.supports_reauthentication {
+            return FrameCheck::Reauthenticate;
+        }
+        match self.session.expires_at_ms {
+            Some(at) if now_ms >= at => FrameCheck::Close(format!(
+                "the SASL session of {} expired without re-authentication",
+                self.session.principal
+            )),
+            _ => FrameCheck::Serve,
+        }
+    }
+
+    /// Re-authenticates, `first` being the client's SaslHandshake; `false` if the connection
+    /// must close.
+    pub async fn reauthenticate<R, W>(
+        &mut self,
+        first: BytesMut,
+        frames: &mut FramedRead<R, FrameCodec>,
+        writer: &mut W,
+        services: &Services,
+        context: &RequestContext,
+    ) -> bool
+    where
+        R: AsyncRead + Unpin,
+        W: AsyncWrite + Unpin,
+    {
+        let handshake =
+            SaslServerHandshake::reauthenticate(Arc::clone(&self.settings), self.session.clone());
+        match exchange(handshake, Some(first), frames, writer, services, context).await {
+            Some(session) => {
+                tracing::info!(
+                    peer = %context.client_address,
+                    principal = %session.principal,
+                    "SASL re-authentication succeeded"
+                );
+                self.session = session;
+                true
+            }
+            None => false,
+        }
+    }
+}
+
+/// Runs one SASL exchange over the socket (starting with `first` if already read): the
+/// session, or `None` once the connection must close.
+async fn exchange<R, W>(
+    mut handshake: SaslServerHandshake,
+    mut first: Option<BytesMut>,
     frames: &mut FramedRead<R, FrameCodec>,
     writer: &mut W,
-    settings: Arc<SaslServerSettings>,
     services: &Services,
     context: &RequestContext,
-) -> Option<KafkaPrincipal>
+) -> Option<Session>
 where
     R: AsyncRead + Unpin,
     W: AsyncWrite + Unpin,
 {
     let peer = context.client_address;
-    let mut handshake = SaslServerHandshake::new(settings);
     loop {
-        let frame = match frames.next().await? {
-            Ok(frame) => frame,
-            Err(error) => {
-                tracing::info!(%peer, %error, "closing connection during SASL authentication");
-                return None;
-            }
+        let frame = match first.take() {
+            Some(frame) => frame,
+            None => match frames.next().await? {
+                Ok(frame) => frame,
+                Err(error) => {
+                    tracing::info!(%peer, %error, "closing connection during SASL authentication");
+                    return None;
+                }
+            },
         };
         let lookup = services
             .controller
             .as_ref()
             .map(|controller| controller.credentials())
             .unwrap_or_default();
-        let reply = match handshake.on_frame(frame, &*lookup) {
+        let reply = match handshake.on_frame(frame, &*lookup, crate::clock::now_ms()) {
             Step::ApiVersions(request) => {
                 let answer = api::dispatch(
                     services,
@@ -112,10 +212,10 @@ where
                 answer.await.ok()?
             }
             Step::Reply(reply) => reply,
-            Step::Authenticated { reply, principal } => {
+            Step::Authenticated { reply, session } => {
                 writer.write_all(&reply).await.ok()?;
-                tracing::debug!(%peer, %principal, "SASL authentication succeeded");
-                return Some(principal);
+                tracing::debug!(%peer, principal = %session.principal, "SASL authentication succeeded");
+                return Some(session);
             }
             Step::Fail { reply, reason } => {
                 tracing::info!(%peer, listener = %context.listener, %reason, "SASL authentication failed");
