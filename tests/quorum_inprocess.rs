@@ -94,7 +94,7 @@ async fn three_controllers_elect_replicate_and_fail_over() {
     let record = encode_frame(&MetadataRecord::NoOp(NoOpRecord::default()), 0).unwrap();
     let appended = leader_node
         .raft()
-        .append(vec![record.clone(), record])
+        .append(epoch, vec![record.clone(), record])
         .await
         .unwrap()
         .unwrap();

@@ -363,7 +363,7 @@ fn apply(
         ))),
         Action::Append(count) => {
             let records: Vec<Bytes> = (0..count).map(|i| Bytes::from(vec![i; 3])).collect();
-            match engine.append(*now, &records) {
+            match engine.append(*now, engine.epoch(), &records) {
                 Err(yakt::raft::AppendError::Fatal(error)) => return Err(error),
                 _ => None,
             }

@@ -586,7 +586,9 @@ fn fetch_epoch_checks() {
 #[test]
 fn high_watermark_needs_a_majority_of_flushed_voters_and_starts_in_the_leaders_epoch() {
     let mut leader = elect_leader();
-    let appended = leader.append(10_010, &[Bytes::from_static(b"a")]).unwrap();
+    let appended = leader
+        .append(10_010, leader.epoch(), &[Bytes::from_static(b"a")])
+        .unwrap();
     assert_eq!(appended.first_offset, 1);
     flush(&mut leader, 10_011);
     assert_eq!(
@@ -642,7 +644,9 @@ fn the_leader_does_not_commit_earlier_epochs_before_its_own_record() {
 #[test]
 fn a_diverged_fetcher_is_told_where_to_truncate() {
     let mut leader = elect_leader(); // epoch 1, log: [0] = LeaderChange(1)
-    leader.append(10_010, &[Bytes::from_static(b"a")]).unwrap();
+    leader
+        .append(10_010, leader.epoch(), &[Bytes::from_static(b"a")])
+        .unwrap();
     // Fetcher claims offset 5 in epoch 1: the leader's epoch 1 ends at 2.
     let out = request(&mut leader, 10_011, 1, fetch_request(2, 1, 5, 1, 0));
     let response = fetch_of(response_to(&out, RequestId(1)).unwrap());
@@ -706,7 +710,9 @@ fn a_parked_fetch_completes_when_records_arrive_or_max_wait_passes() {
     flush(&mut leader, 10_010);
     let out = request(&mut leader, 10_011, 1, fetch_request(2, 1, 1, 1, 500));
     assert!(response_to(&out, RequestId(1)).is_none(), "parked");
-    leader.append(10_012, &[Bytes::from_static(b"a")]).unwrap();
+    leader
+        .append(10_012, leader.epoch(), &[Bytes::from_static(b"a")])
+        .unwrap();
     let out = leader.take_outputs();
     let response = fetch_of(response_to(&out, RequestId(1)).expect("completed by the append"));
     assert!(!partition_of(&response).records.as_ref().unwrap().is_empty());
@@ -838,9 +844,11 @@ fn describe_quorum_on_the_leader_and_elsewhere() {
 fn a_follower_replicates_and_learns_the_high_watermark_capped_at_its_log() {
     let mut leader = elect_leader();
     flush(&mut leader, 10_010);
+    let epoch = leader.epoch();
     leader
         .append(
             10_011,
+            epoch,
             &[Bytes::from_static(b"a"), Bytes::from_static(b"b")],
         )
         .unwrap();
@@ -1223,4 +1231,23 @@ fn kraft_version_1_requests_name_the_voters_directory() {
             .error_code,
         error_code::INVALID_VOTER_KEY
     );
+}
+
+#[test]
+fn an_append_computed_in_another_epoch_is_refused() {
+    let mut leader = elect_leader();
+    let epoch = leader.epoch();
+    let end = leader.log().log_end_offset();
+    for stale in [epoch - 1, epoch + 1] {
+        let refused = leader.append(10_010, stale, &[Bytes::from_static(b"a")]);
+        assert!(
+            matches!(refused, Err(yakt::raft::AppendError::NotLeader { epoch: e, .. }) if e == epoch),
+            "{stale}: {refused:?}"
+        );
+    }
+    assert_eq!(leader.log().log_end_offset(), end, "nothing was written");
+    leader
+        .append(10_011, epoch, &[Bytes::from_static(b"a")])
+        .unwrap();
+    assert_eq!(leader.log().log_end_offset(), end + 1);
 }

@@ -37,7 +37,8 @@ fn leader_with_snapshot(batches: usize) -> (Engine, OffsetAndEpoch) {
     assert_eq!(leader.role().kind(), RoleKind::Leader);
     for i in 0..batches {
         let value = Bytes::from(format!("record-{i}"));
-        leader.append(1, &[value]).unwrap();
+        let epoch = leader.epoch();
+        leader.append(1, epoch, &[value]).unwrap();
     }
     leader.log_mut().flush().unwrap();
     leader.step(2, Event::FlushCompleted).unwrap();

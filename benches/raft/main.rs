@@ -106,8 +106,9 @@ fn micros(d: Duration) -> String {
 async fn commit(leader: &RaftHandle, record: Bytes) -> Duration {
     let start = Instant::now();
     let mut status = leader.watch();
+    let epoch = leader.status().epoch;
     let appended = leader
-        .append(vec![record])
+        .append(epoch, vec![record])
         .await
         .expect("the raft loop runs")
         .expect("the leader accepts the append");

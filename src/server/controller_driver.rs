@@ -481,7 +481,10 @@ impl ControllerLoop {
             .iter()
             .map(|(record, version)| encode_frame(record, *version))
             .collect::<Result<Vec<_>, _>>()?;
-        match self.raft.append(frames).await? {
+        let State::Active { epoch } = self.state else {
+            return Ok(None);
+        };
+        match self.raft.append(epoch, frames).await? {
             Ok(appended) => {
                 self.last_appended_offset = appended.last_offset;
                 self.controller

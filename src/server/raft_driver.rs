@@ -101,6 +101,8 @@ enum Message {
         correlation_id: u64,
     },
     Append {
+        /// The epoch the caller leads (refused if no longer the current one).
+        epoch: i32,
         records: Vec<Bytes>,
         reply: oneshot::Sender<Result<Appended, AppendError>>,
     },
@@ -155,14 +157,19 @@ impl RaftHandle {
         answer.await.map_err(|_| DriverStopped)
     }
 
-    /// Appends records as one batch if this node is the leader.
+    /// Appends records as one batch if this node is the leader of `epoch`.
     pub async fn append(
         &self,
+        epoch: i32,
         records: Vec<Bytes>,
     ) -> Result<Result<Appended, AppendError>, DriverStopped> {
         let (reply, answer) = oneshot::channel();
         self.inbox
-            .send(Message::Append { records, reply })
+            .send(Message::Append {
+                epoch,
+                records,
+                reply,
+            })
             .await
             .map_err(|_| DriverStopped)?;
         answer.await.map_err(|_| DriverStopped)
@@ -391,8 +398,12 @@ impl<L: RaftLog, S: QuorumStateStore> EventLoop<L, S> {
                     correlation_id,
                 },
             ),
-            Message::Append { records, reply } => {
-                let result = self.engine.append(now, &records);
+            Message::Append {
+                epoch,
+                records,
+                reply,
+            } => {
+                let result = self.engine.append(now, epoch, &records);
                 if let Err(AppendError::Fatal(error)) = &result {
                     let error = error.clone();
                     let _ = reply.send(result);

@@ -1021,7 +1021,8 @@ impl World {
             return Ok(());
         };
         let is_leader = engine.role().kind() == RoleKind::Leader;
-        match engine.append(now, &records) {
+        let epoch = engine.epoch();
+        match engine.append(now, epoch, &records) {
             Ok(appended) => {
                 self.stats.appends += 1;
                 self.trace

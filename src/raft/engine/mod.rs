@@ -351,13 +351,20 @@ impl<L: RaftLog, S: QuorumStateStore> RaftEngine<L, S> {
         self.poll()
     }
 
-    /// Appends `records` (metadata record values, null keys) as one batch in the current epoch.
-    /// Only the leader accepts; the records are committed once the high watermark passes
-    /// `last_offset`.
-    pub fn append(&mut self, now_ms: u64, records: &[Bytes]) -> Result<Appended, AppendError> {
+    /// Appends `records` (metadata record values, null keys) as one batch in `epoch`, which
+    /// must be the current one (Kafka's `scheduleAtomicAppend`: a state machine that computed
+    /// them as leader of an earlier epoch is refused). Only the leader accepts; the records are
+    /// committed once the high watermark passes `last_offset`.
+    pub fn append(
+        &mut self,
+        now_ms: u64,
+        epoch: i32,
+        records: &[Bytes],
+    ) -> Result<Appended, AppendError> {
         self.advance_clock(now_ms);
+        let asked = epoch;
         let epoch = self.role.epoch();
-        let Role::Leader(_) = &self.role else {
+        let (Role::Leader(_), true) = (&self.role, asked == epoch) else {
             return Err(AppendError::NotLeader {
                 epoch,
                 leader_id: self.leader_id(),

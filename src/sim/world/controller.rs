@@ -452,7 +452,10 @@ impl World {
         let (Some(engine), Some(ctl)) = (node.engine.as_mut(), node.controller.as_mut()) else {
             return Ok(None);
         };
-        match engine.append(now, &frames) {
+        let State::Active(epoch) = ctl.state else {
+            return Ok(None);
+        };
+        match engine.append(now, epoch, &frames) {
             Ok(appended) => {
                 ctl.controller
                     .apply_appended(records, appended.first_offset)
