@@ -200,6 +200,21 @@ pub(crate) fn read_server(
             jaas_entry(reader, listener, mechanism)?;
         }
     }
+    for mechanism in &enabled_mechanisms {
+        // A custom callback (LDAP and the like) would decide what yakt cannot know.
+        let key = format!(
+            "listener.name.{}.{}.sasl.server.callback.handler.class",
+            listener.to_lowercase(),
+            mechanism.name().to_lowercase()
+        );
+        if reader.raw_named(&key).is_some_and(|v| !v.trim().is_empty()) {
+            return Err(ConfigError::inconsistent(
+                &key,
+                "yakt runs no Java callback handlers: PLAIN users come from the JAAS config, \
+                 SCRAM credentials from the metadata log",
+            ));
+        }
+    }
     let mut max_reauth_ms = BTreeMap::new();
     for mechanism in &enabled_mechanisms {
         let prefix = format!("listener.name.{}.", listener.to_lowercase());
@@ -369,6 +384,23 @@ mod tests {
             ))
             .as_deref(),
             Some("sasl.mechanism.controller.protocol")
+        );
+        // Java classes yakt cannot run.
+        let callback = "listener.name.controller.plain.sasl.server.callback.handler.class";
+        assert_eq!(
+            key_of(&format!(
+                "sasl.enabled.mechanisms=PLAIN\n{callback}=com.example.Ldap\n{JAAS}"
+            ))
+            .as_deref(),
+            Some(callback)
+        );
+        assert_eq!(
+            key_of(&format!(
+                "sasl.enabled.mechanisms=PLAIN\nsasl.mechanism.controller.protocol=PLAIN\n\
+                 principal.builder.class=com.example.Builder\n{JAAS}"
+            ))
+            .as_deref(),
+            Some("principal.builder.class")
         );
         // A client login needs a username and password.
         let no_login = "listener.name.controller.plain.sasl.jaas.config=\

@@ -250,3 +250,84 @@ pub(crate) fn read(
         endpoint_identification,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::ControllerConfig;
+
+    fn parse(protocol: &str, extra: &str) -> ControllerConfig {
+        ControllerConfig::parse_str(&format!(
+            "process.roles=controller\nnode.id=1\ncontroller.listener.names=CONTROLLER\n\
+             listeners=CONTROLLER://:9093\ncontroller.quorum.voters=1@localhost:9093\n\
+             listener.security.protocol.map=CONTROLLER:{protocol}\n\
+             ssl.truststore.location=/t.p12\nssl.truststore.type=PKCS12\n{extra}"
+        ))
+        .unwrap()
+    }
+
+    fn tls(config: &ControllerConfig) -> TlsSettings {
+        config.check_security().unwrap();
+        config.listener_security["CONTROLLER"].tls.clone().unwrap()
+    }
+
+    #[test]
+    fn listener_keys_win_and_sasl_ssl_reads_only_its_own_client_auth() {
+        let config = parse(
+            "SSL",
+            "ssl.keystore.location=/k.p12\nssl.client.auth=required\n\
+             listener.name.controller.ssl.keystore.location=/mine.p12\n\
+             ssl.enabled.protocols=TLSv1.3\nssl.endpoint.identification.algorithm=\n",
+        );
+        let settings = tls(&config);
+        let keystore = settings.keystore.unwrap();
+        assert_eq!(keystore.location.unwrap(), PathBuf::from("/mine.p12"));
+        assert_eq!(keystore.store_type, StoreType::Jks);
+        assert_eq!(settings.client_auth, ClientAuth::Required);
+        assert_eq!(settings.enabled_protocols, [TlsVersion::Tls13]);
+        assert!(!settings.endpoint_identification);
+        assert!(
+            config.unused_keys().is_empty(),
+            "{:?}",
+            config.unused_keys()
+        );
+        // KIP-684: ssl.client.auth without the listener prefix does not apply to SASL_SSL.
+        let sasl_ssl = "sasl.enabled.mechanisms=PLAIN\nsasl.mechanism.controller.protocol=PLAIN\n\
+             listener.name.controller.plain.sasl.jaas.config=\
+             org.apache.kafka.common.security.plain.PlainLoginModule required \
+             username=\"a\" password=\"b\" user_a=\"b\";\n\
+             ssl.keystore.location=/k.p12\nssl.client.auth=required\n";
+        assert_eq!(
+            tls(&parse("SASL_SSL", sasl_ssl)).client_auth,
+            ClientAuth::None
+        );
+    }
+
+    #[test]
+    fn what_yakt_cannot_do_is_refused_naming_the_key() {
+        let key_of = |extra: &str| {
+            parse("SSL", extra)
+                .check_security()
+                .unwrap_err()
+                .key()
+                .map(str::to_owned)
+        };
+        assert_eq!(
+            key_of("").as_deref(),
+            Some("listener.name.controller.ssl.keystore.location")
+        );
+        assert_eq!(
+            key_of("ssl.keystore.location=/k\nssl.principal.mapping.rules=RULE:^CN=(.*)$/$1/")
+                .as_deref(),
+            Some("ssl.principal.mapping.rules")
+        );
+        assert_eq!(
+            key_of("ssl.keystore.location=/k\nssl.keystore.type=BCFKS").as_deref(),
+            Some("ssl.keystore.type")
+        );
+        assert_eq!(
+            key_of("ssl.keystore.location=/k\nssl.enabled.protocols=TLSv1.1").as_deref(),
+            Some("ssl.enabled.protocols")
+        );
+    }
+}

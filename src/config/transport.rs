@@ -70,6 +70,9 @@ pub(crate) fn read(
             }
             _ => None,
         };
+        if protocol != SecurityProtocol::Plaintext {
+            check_principal_builder(reader, name)?;
+        }
         by_listener.insert(
             name.clone(),
             ListenerSecurity {
@@ -111,6 +114,21 @@ pub(crate) fn read(
             tls,
         },
     ))
+}
+
+/// Kafka's `DefaultKafkaPrincipalBuilder` is the only principal builder yakt applies.
+fn check_principal_builder(reader: &mut Reader<'_>, listener: &str) -> Result<(), ConfigError> {
+    const DEFAULT: &str =
+        "org.apache.kafka.common.security.authenticator.DefaultKafkaPrincipalBuilder";
+    match sasl::listener_value(reader, listener, "principal.builder.class") {
+        Some((key, value)) if !value.trim().is_empty() && value.trim() != DEFAULT => {
+            Err(ConfigError::inconsistent(
+                &key,
+                format!("yakt builds principals as Kafka's {DEFAULT} does and runs no other class"),
+            ))
+        }
+        _ => Ok(()),
+    }
 }
 
 /// A TLS listener's settings: it needs a keystore, and a truststore to check clients with.
