@@ -12,8 +12,9 @@
 //! 3. `--brokers` brokers registered, each on its own connection, then heartbeating at
 //!    intervals of their own that add up to `--rate` per second; after `--warmup` seconds, a
 //!    clean window of `--seconds`;
-//! 4. `--slow` slow clients started; once their writes have all blocked, a window of the same
-//!    length under the same heartbeat load;
+//! 4. `--slow` slow clients started; once each has had a write pending for a second (the
+//!    server stopped reading from it), a window of the same length under the same heartbeat
+//!    load;
 //! 5. every idle connection asked ApiVersions again (still held?), the final RSS.
 
 mod brokers;
@@ -203,9 +204,7 @@ async fn heartbeat_phases(options: &Options, report: &mut Report) {
     eprintln!("clean window done; starting {} slow clients", options.slow);
 
     let slow = SlowClients::start(options.addr, options.slow);
-    let stalled = slow
-        .wait_stalled(Duration::from_secs(1), Duration::from_secs(60))
-        .await;
+    let stalled = slow.wait_blocked(Duration::from_secs(60)).await;
     let slow_from = start.elapsed();
     let slow_probe = probe_for(options.addr, options.window).await;
     let slow_window = (slow_from, start.elapsed());

@@ -14,11 +14,15 @@ use crate::wire::{api_versions_request, Conn, API_VERSIONS_VERSION};
 
 /// The receive buffer a slow client asks for (the kernel may double it).
 const SLOW_RECEIVE_BUFFER_BYTES: u32 = 4096;
+/// A write pending this long is blocked: the server has stopped reading from this client.
+const BLOCKED_AFTER: Duration = Duration::from_secs(1);
 
 /// Running slow clients; dropping this closes their connections.
 pub struct SlowClients {
     /// Requests written so far, by all of them.
     pub written: Arc<AtomicU64>,
+    /// How many have had a write pending for [`BLOCKED_AFTER`] (the server stopped reading).
+    pub blocked: Arc<AtomicU64>,
     tasks: Vec<JoinHandle<()>>,
 }
 
@@ -27,32 +31,35 @@ impl SlowClients {
     /// ApiVersions requests without reading until its writes block.
     pub fn start(addr: SocketAddr, count: usize) -> SlowClients {
         let written = Arc::new(AtomicU64::new(0));
+        let blocked = Arc::new(AtomicU64::new(0));
         let mut tasks = Vec::with_capacity(count);
         for _ in 0..count {
-            let written = Arc::clone(&written);
+            let (written, blocked) = (Arc::clone(&written), Arc::clone(&blocked));
             tasks.push(tokio::spawn(async move {
-                if let Err(error) = flood(addr, &written).await {
+                if let Err(error) = flood(addr, &written, &blocked).await {
                     eprintln!("slow client stopped: {error:#}");
                 }
             }));
         }
-        SlowClients { written, tasks }
+        SlowClients {
+            written,
+            blocked,
+            tasks,
+        }
     }
 
-    /// Waits until no slow client has written anything for `quiet` (every one is blocked on
-    /// full buffers), or `limit` passed; returns whether they all stalled.
-    pub async fn wait_stalled(&self, quiet: Duration, limit: Duration) -> bool {
+    /// Waits until every slow client is blocked, or `limit` passed; returns whether they all
+    /// are.
+    pub async fn wait_blocked(&self, limit: Duration) -> bool {
         let give_up = tokio::time::Instant::now() + limit;
-        let mut last = self.written.load(Ordering::Relaxed);
-        while tokio::time::Instant::now() < give_up {
-            tokio::time::sleep(quiet).await;
-            let now = self.written.load(Ordering::Relaxed);
-            if now == last && now > 0 {
-                return true;
+        let all = self.tasks.len() as u64;
+        while self.blocked.load(Ordering::Relaxed) < all {
+            if tokio::time::Instant::now() > give_up {
+                return false;
             }
-            last = now;
+            tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        false
+        true
     }
 
     /// How many slow clients are still connected (blocked, not failed).
@@ -69,15 +76,30 @@ impl Drop for SlowClients {
     }
 }
 
-async fn flood(addr: SocketAddr, written: &AtomicU64) -> anyhow::Result<()> {
+async fn flood(addr: SocketAddr, written: &AtomicU64, blocked: &AtomicU64) -> anyhow::Result<()> {
     let socket = TcpSocket::new_v4()?;
     socket.set_recv_buffer_size(SLOW_RECEIVE_BUFFER_BYTES)?;
     let stream = socket.connect(addr).await?;
     let mut conn = Conn::from_stream(stream)?;
     conn.api_versions(Duration::from_secs(10)).await?;
     let request = api_versions_request();
+    let mut counted = false;
     loop {
-        conn.write(&request, API_VERSIONS_VERSION).await?;
+        let write = conn.write(&request, API_VERSIONS_VERSION);
+        tokio::pin!(write);
+        // The write is never cancelled (that would cut a frame); it is only watched.
+        let done = tokio::select! {
+            done = &mut write => Some(done),
+            _ = tokio::time::sleep(BLOCKED_AFTER), if !counted => None,
+        };
+        match done {
+            Some(done) => done?,
+            None => {
+                counted = true;
+                blocked.fetch_add(1, Ordering::Relaxed);
+                write.await?
+            }
+        };
         written.fetch_add(1, Ordering::Relaxed);
     }
 }
