@@ -638,3 +638,40 @@ fn a_standby_answers_not_controller_as_kafka_does() {
     };
     assert_eq!(response.error_code, code(ResponseError::NotController));
 }
+
+#[test]
+fn direct_requests_are_allowed_over_sasl_and_two_way_ssl_only() {
+    use yakt::config::SecurityProtocol;
+    use yakt::controller::delegation_tokens::token_requests_allowed;
+    let direct = |protocol, principal: KafkaPrincipal| {
+        let mut context = RequestContext::local();
+        context.security_protocol = protocol;
+        context.principal = principal;
+        context
+    };
+    let anonymous = KafkaPrincipal::anonymous;
+    let cases = [
+        (SecurityProtocol::Plaintext, anonymous(), false),
+        (SecurityProtocol::Ssl, anonymous(), false),
+        (
+            SecurityProtocol::Ssl,
+            KafkaPrincipal::user("CN=alice"),
+            true,
+        ),
+        (SecurityProtocol::SaslPlaintext, alice(), true),
+        (SecurityProtocol::SaslSsl, alice(), true),
+    ];
+    for (protocol, principal, allowed) in cases {
+        let context = direct(protocol, principal.clone());
+        assert_eq!(
+            token_requests_allowed(&context),
+            allowed,
+            "{protocol:?} {principal}"
+        );
+        let mut by_token = context;
+        by_token.principal.token_authenticated = true;
+        assert!(!token_requests_allowed(&by_token), "{protocol:?} token");
+    }
+    // A forwarded request keeps the broker's connection's protocol and is allowed on it.
+    assert!(token_requests_allowed(&forwarded(alice())));
+}

@@ -12,6 +12,8 @@ use bytes::Bytes;
 use kafka_protocol::messages::DefaultPrincipalData;
 use kafka_protocol::protocol::{Decodable, StrBytes};
 
+use crate::config::SecurityProtocol;
+
 /// A principal, e.g. `User:alice` (Kafka's `KafkaPrincipal`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct KafkaPrincipal {
@@ -88,16 +90,21 @@ pub struct RequestContext {
     pub listener: String,
     /// Whether a broker forwarded it in an Envelope.
     pub forwarded: bool,
+    /// The security protocol of the connection it came in on (for a forwarded request, the
+    /// broker's connection's, as Kafka's forwarded context keeps it).
+    pub security_protocol: SecurityProtocol,
 }
 
 impl RequestContext {
-    /// A request read from a connection on `listener` (PLAINTEXT: `User:ANONYMOUS`).
+    /// A request read from a PLAINTEXT connection on `listener` (`User:ANONYMOUS`; the
+    /// connection sets the protocol and principal it authenticated).
     pub fn connection(listener: &str, client_address: IpAddr) -> RequestContext {
         RequestContext {
             principal: KafkaPrincipal::anonymous(),
             client_address,
             listener: listener.to_owned(),
             forwarded: false,
+            security_protocol: SecurityProtocol::Plaintext,
         }
     }
 
@@ -119,6 +126,7 @@ impl RequestContext {
             client_address,
             listener: self.listener.clone(),
             forwarded: true,
+            security_protocol: self.security_protocol,
         })
     }
 

@@ -36,6 +36,7 @@ use kafka_protocol::ResponseError;
 use sha2::Sha512;
 use yakt_wire::{DelegationTokenRecord, MetadataRecord, RemoveDelegationTokenRecord};
 
+use crate::config::SecurityProtocol;
 use crate::controller::context::{KafkaPrincipal, RequestContext};
 use crate::controller::machine::Controller;
 use crate::controller::result::ControllerResult;
@@ -58,11 +59,19 @@ pub fn token_hmac(secret_key: &str, token_id: &str) -> Bytes {
 }
 
 /// Whether a request may create, renew or expire tokens (`ControllerApis.allowTokenRequests`):
-/// never under a token-authenticated principal, and never on a direct connection, since
-/// yakt's listeners authenticate no one (Kafka refuses direct PLAINTEXT and 1-way SSL
-/// connections; a broker forwarding its SASL or SSL client's request is allowed).
+/// never under a token-authenticated principal; a direct request only over SASL or 2-way SSL
+/// (not PLAINTEXT, not 1-way SSL, whose principal is `User:ANONYMOUS`); a forwarded one
+/// whatever the broker's own connection is.
 pub fn token_requests_allowed(context: &RequestContext) -> bool {
-    context.forwarded && !context.principal.token_authenticated
+    if context.principal.token_authenticated {
+        return false;
+    }
+    context.forwarded
+        || match context.security_protocol {
+            SecurityProtocol::Plaintext => false,
+            SecurityProtocol::Ssl => context.principal != KafkaPrincipal::anonymous(),
+            SecurityProtocol::SaslPlaintext | SecurityProtocol::SaslSsl => true,
+        }
 }
 
 /// `now + duration`, at most `i64::MAX` (Kafka's `sum`).

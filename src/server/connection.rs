@@ -19,6 +19,8 @@ use tokio::net::TcpStream;
 use tokio_util::codec::FramedRead;
 use tokio_util::sync::CancellationToken;
 
+use crate::config::SecurityProtocol;
+
 use super::api::{self, ApiSpec, Services};
 use super::frame::FrameCodec;
 use super::sasl::{FrameCheck, SaslConnection};
@@ -34,6 +36,18 @@ pub struct ConnectionSecurity {
     pub sasl: Option<Arc<crate::config::SaslServerSettings>>,
     /// SSL and SASL_SSL: the TLS configuration.
     pub tls: Option<Arc<rustls::ServerConfig>>,
+}
+
+impl ConnectionSecurity {
+    /// The listener's security protocol.
+    pub fn protocol(&self) -> SecurityProtocol {
+        match (self.tls.is_some(), self.sasl.is_some()) {
+            (false, false) => SecurityProtocol::Plaintext,
+            (true, false) => SecurityProtocol::Ssl,
+            (false, true) => SecurityProtocol::SaslPlaintext,
+            (true, true) => SecurityProtocol::SaslSsl,
+        }
+    }
 }
 
 /// A request that parsed and that this node serves.
@@ -117,6 +131,7 @@ pub async fn serve(
         .get(&listener)
         .cloned()
         .unwrap_or_default();
+    context.security_protocol = security.protocol();
     let Some(tls) = security.tls.clone() else {
         return serve_stream(
             stream,
