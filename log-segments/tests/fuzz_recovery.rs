@@ -191,3 +191,18 @@ proptest! {
         check_recovery(&LogDir { segment, index, time_index, recovery_point, epoch_checkpoint });
     }
 }
+
+/// Regression corpus: inputs the fuzz targets found (in `LogDir::from_fuzz_input`'s layout),
+/// each with what went wrong.
+mod regressions {
+    use super::*;
+
+    /// An epoch checkpoint `5 -5` on an empty log: the first open moved the entry up to offset
+    /// 0 and kept it (as Kafka does), the second dropped it; the oracle compared the latest
+    /// epoch of both opens.
+    #[test]
+    fn an_epoch_entry_below_the_start_of_an_empty_log() {
+        let input = b"0`0\n1\n5 -5";
+        assert_eq!(check_recovery(&LogDir::from_fuzz_input(input)), Some(0));
+    }
+}
