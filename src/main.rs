@@ -141,6 +141,13 @@ struct FormatArgs {
     /// Skip directories that are already formatted instead of failing.
     #[arg(long, short = 'g')]
     ignore_formatted: bool,
+    /// A SCRAM credential to add to the bootstrap metadata (repeatable), so the user can log
+    /// in from the first start, e.g. 'SCRAM-SHA-256=[name=alice,password=alice-secret]' or
+    /// 'SCRAM-SHA-512=[name=alice,iterations=8192,salt="N3E=",saltedpassword="YCE="]'. Keys:
+    /// name; password, or saltedpassword with salt (both base64); salt (default random);
+    /// iterations (4096 to 16384, default 4096). Needs metadata.version 3.5-IV2 or later.
+    #[arg(long, short = 'S', value_name = "MECHANISM=[KEY=VALUE,...]")]
+    add_scram: Vec<String>,
 }
 
 /// Where and how large a local quorum to run.
@@ -178,6 +185,7 @@ impl FormatArgs {
             features: self.feature.clone(),
             initial_quorum,
             ignore_formatted: self.ignore_formatted,
+            add_scram: self.add_scram.clone(),
         }
     }
 }

@@ -7,12 +7,16 @@
 //! also gets the `0-0` snapshot with `KRaftVersionRecord` and `VotersRecord`. All directories
 //! are checked before any is written: an already formatted one stops the command unless
 //! `--ignore-formatted`, and a `meta.properties` of another cluster or node always does.
+//! `bootstrap.checkpoint` holds the `FeatureLevelRecord`s, then one
+//! `UserScramCredentialRecord` per `--add-scram` argument ([`super::add_scram`]).
 
 use crate::clock::now_ms;
 use std::collections::{BTreeMap, HashSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+
+use bytes::Bytes;
 
 use yakt_log::format::{format_controller_dir, FormatRequest};
 use yakt_log::partition_files::METADATA_PARTITION_DIR;
@@ -21,8 +25,10 @@ use yakt_log::state::{read_meta_properties, MetaProperties};
 use yakt_log::{FileSystem, LogError, RealFs};
 use yakt_wire::Uuid;
 
+use super::add_scram::{scram_records, ScramArgumentError};
 use super::voters::{DynamicVoters, VotersError};
 use crate::config::ControllerConfig;
+use crate::controller::scram::MV_SCRAM;
 use crate::features::{
     parse_feature_argument, FeatureError, FeatureRequest, FinalizedFeatures, MetadataVersion,
 };
@@ -54,6 +60,8 @@ pub struct FormatOptions {
     pub initial_quorum: InitialQuorum,
     /// `--ignore-formatted`.
     pub ignore_formatted: bool,
+    /// `--add-scram MECHANISM=[name=...,password=...]`, as given.
+    pub add_scram: Vec<String>,
 }
 
 /// Why formatting stopped; the messages are Kafka's where Kafka has one.
@@ -68,6 +76,9 @@ pub enum FormatError {
     /// `--initial-controllers` does not parse.
     #[error(transparent)]
     Voters(#[from] VotersError),
+    /// An `--add-scram` argument is refused.
+    #[error(transparent)]
+    Scram(#[from] ScramArgumentError),
     /// A directory is already formatted and `--ignore-formatted` was not given.
     #[error(
         "Log directory {} is already formatted. Use --ignore-formatted to ignore this \
@@ -144,6 +155,7 @@ pub fn format(
     let features = feature_request(config, options)?;
     let voters = initial_voters(config, &options.initial_quorum)?;
     let features = features.finalize()?;
+    let scram = scram_bootstrap_records(&features, &options.add_scram)?;
     let fs: Arc<dyn FileSystem> = Arc::new(RealFs);
     let dirs = directories(config);
     let existing = load_existing(&*fs, &dirs, config.node_id, &options.cluster_id, out)?;
@@ -187,11 +199,13 @@ pub fn format(
             dir.display(),
             report.features.metadata_version
         )?;
+        let mut bootstrap_records = report.features.bootstrap_records();
+        bootstrap_records.extend(scram.iter().cloned());
         format_one(
             &fs,
             config,
             options,
-            &report.features,
+            bootstrap_records,
             voters.as_ref(),
             &formatted,
         )?;
@@ -206,7 +220,7 @@ fn format_one(
     fs: &Arc<dyn FileSystem>,
     config: &ControllerConfig,
     options: &FormatOptions,
-    features: &FinalizedFeatures,
+    bootstrap_records: Vec<Bytes>,
     voters: Option<&DynamicVoters>,
     target: &FormattedDir,
 ) -> Result<(), FormatError> {
@@ -221,7 +235,7 @@ fn format_one(
         cluster_id: options.cluster_id.clone(),
         node_id: config.node_id,
         directory_id: target.directory_id,
-        bootstrap_records: features.bootstrap_records(),
+        bootstrap_records,
         dynamic_voters: voters
             .filter(|_| dynamic)
             .map(|voters| voters.to_voter_specs(listener_name)),
@@ -234,6 +248,24 @@ fn format_one(
     }
     format_controller_dir(Arc::clone(fs), &target.dir, &request)?;
     Ok(())
+}
+
+/// The `UserScramCredentialRecord`s of `--add-scram`, made once for every directory (so a
+/// random salt is the same in each); refused below metadata.version 3.5-IV2 before any
+/// argument is read, as Kafka's `Formatter.calculateBootstrapMetadata`.
+fn scram_bootstrap_records(
+    features: &FinalizedFeatures,
+    arguments: &[String],
+) -> Result<Vec<Bytes>, FormatError> {
+    if arguments.is_empty() {
+        return Ok(Vec::new());
+    }
+    if features.metadata_version.level < MV_SCRAM {
+        return Err(FormatError::Usage(
+            "SCRAM is only supported in metadata.version 3.5-IV2 or later.".into(),
+        ));
+    }
+    Ok(scram_records(arguments)?)
 }
 
 /// The feature request of the arguments; checks `--release-version` and `--feature` syntax.

@@ -43,6 +43,13 @@ impl ScramHash {
         }
     }
 
+    /// The mechanism named exactly `name` (`SCRAM-SHA-256` or `SCRAM-SHA-512`).
+    pub fn from_mechanism_name(name: &str) -> Option<ScramHash> {
+        [ScramHash::Sha256, ScramHash::Sha512]
+            .into_iter()
+            .find(|hash| hash.mechanism_name() == name)
+    }
+
     fn hmac(self, key: &[u8], data: &[u8]) -> Vec<u8> {
         fn run<M: Mac + hmac::digest::KeyInit>(key: &[u8], data: &[u8]) -> Vec<u8> {
             let mut mac =
@@ -76,14 +83,25 @@ impl ScramHash {
         result
     }
 
+    /// The stored key `H(HMAC(salted, "Client Key"))` and the server key
+    /// `HMAC(salted, "Server Key")` of a salted password, as UserScramCredentialRecord keeps
+    /// them (Kafka's `ScramFormatter.storedKey(clientKey(..))` and `serverKey`).
+    pub fn keys(self, salted_password: &[u8]) -> (Vec<u8>, Vec<u8>) {
+        let client_key = self.hmac(salted_password, b"Client Key");
+        (
+            self.digest(&client_key),
+            self.hmac(salted_password, b"Server Key"),
+        )
+    }
+
     /// The credential a password gives with this salt and iteration count.
     pub fn credential(self, password: &[u8], salt: &[u8], iterations: i32) -> ScramCredential {
         let salted = self.salted_password(password, salt, iterations);
-        let client_key = self.hmac(&salted, b"Client Key");
+        let (stored_key, server_key) = self.keys(&salted);
         ScramCredential {
             salt: salt.to_vec(),
-            stored_key: self.digest(&client_key),
-            server_key: self.hmac(&salted, b"Server Key"),
+            stored_key,
+            server_key,
             iterations,
         }
     }
