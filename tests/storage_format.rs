@@ -13,7 +13,7 @@ use std::process::{Command, Output};
 use support::{expect_success, kafka_old_version, kafka_version, write_properties, KafkaTool};
 use yakt_log::snapshot::{read_snapshot_file, SnapshotFile};
 use yakt_log::RealFs;
-use yakt_wire::ControlRecord;
+use yakt_wire::{ControlRecord, MetadataRecord, UserScramCredentialRecord};
 
 const CLUSTER_ID: &str = "MkU3OEVBNTcwNTJENDM2Qg";
 const DIR_1: &str = "JEXY6aqzQY-32P5TStzaFg";
@@ -458,4 +458,172 @@ fn the_storage_commands_explain_themselves() {
     }
     let help = expect_success(&yakt(&["format", "--help"]), "format --help");
     assert!(help.contains("Default 4.0 (metadata.version 25)"), "{help}");
+    assert!(
+        help.contains("--add-scram <MECHANISM=[KEY=VALUE,...]>"),
+        "{help}"
+    );
+}
+
+/// The `UserScramCredentialRecord`s of a `bootstrap.checkpoint`, after its feature levels.
+fn scram_records(dir: &Path) -> Vec<UserScramCredentialRecord> {
+    let records: Vec<MetadataRecord> = snapshot(&dir.join("bootstrap.checkpoint"))
+        .records
+        .iter()
+        .map(|frame| yakt_wire::decode_frame(frame).unwrap().0)
+        .collect();
+    let first_scram = records
+        .iter()
+        .position(|r| matches!(r, MetadataRecord::UserScramCredential(_)))
+        .unwrap_or(records.len());
+    assert!(
+        records[..first_scram]
+            .iter()
+            .all(|r| matches!(r, MetadataRecord::FeatureLevel(_))),
+        "{records:?}"
+    );
+    records[first_scram..]
+        .iter()
+        .map(|record| match record {
+            MetadataRecord::UserScramCredential(scram) => scram.clone(),
+            other => panic!("after the SCRAM records: {other:?}"),
+        })
+        .collect()
+}
+
+const ALICE_FIXED: &str = "SCRAM-SHA-256=[name=alice,password=alice-secret,salt=\"N3E=\"]";
+const BOB_SALTED: &str =
+    "SCRAM-SHA-512=[name=bob,iterations=8192,salt=\"N3E=\",saltedpassword=\"YCE=\"]";
+
+/// With a given salt both tools write the same credentials byte for byte, after the feature
+/// levels, in every directory; a dynamic quorum's 0-0 snapshot stays without them.
+#[test]
+fn add_scram_with_a_fixed_salt_writes_kafkas_records() {
+    let root = tempfile::tempdir().unwrap();
+    let version = kafka_version();
+    let args = [
+        "--release-version",
+        "4.3",
+        "--standalone",
+        "--add-scram",
+        ALICE_FIXED,
+        "-S",
+        BOB_SALTED,
+        "-S",
+        "SCRAM-SHA-512=[name=alice,password=\"a b\",salt=c2FsdA,iterations=16384]",
+    ];
+    let (kafka, kafka_dirs) = config(root.path(), "kafka", Quorum::Dynamic);
+    let (ours, our_dirs) = config(root.path(), "yakt", Quorum::Dynamic);
+    kafka_format(&version, &kafka, &args);
+    yakt_format(&ours, &args);
+    assert_twins(&kafka_dirs, &our_dirs, true);
+    for (kafka_dir, our_dir) in kafka_dirs.iter().zip(&our_dirs) {
+        let (theirs, mine) = (scram_records(kafka_dir), scram_records(our_dir));
+        let summary: Vec<(&str, i8, &[u8], i32)> = mine
+            .iter()
+            .map(|r| (r.name.as_str(), r.mechanism, &r.salt[..], r.iterations))
+            .collect();
+        assert_eq!(
+            summary,
+            [
+                ("alice", 1, &b"7q"[..], 4096),
+                ("bob", 2, b"7q", 8192),
+                ("alice", 2, b"salt", 16384)
+            ]
+        );
+        assert_eq!(theirs, mine, "{}", our_dir.display());
+    }
+}
+
+/// Without a salt each tool draws its own (130 random bits as base-36 text), the same in
+/// every directory; names, mechanisms and iterations match Kafka's.
+#[test]
+fn add_scram_with_a_random_salt_matches_kafka_but_the_salt() {
+    let root = tempfile::tempdir().unwrap();
+    let version = kafka_version();
+    let args = [
+        "--release-version",
+        "3.5-IV2",
+        "--add-scram",
+        "SCRAM-SHA-256=[name=alice,password=alice-secret]",
+        "--add-scram",
+        "SCRAM-SHA-512=[name=admin,password=admin-secret,iterations=5000]",
+    ];
+    let (kafka, kafka_dirs) = config(root.path(), "kafka", Quorum::Static);
+    let (ours, our_dirs) = config(root.path(), "yakt", Quorum::Static);
+    kafka_format(&version, &kafka, &args);
+    yakt_format(&ours, &args);
+    let shape = |records: &[UserScramCredentialRecord]| -> Vec<(String, i8, i32)> {
+        records
+            .iter()
+            .map(|r| (r.name.clone(), r.mechanism, r.iterations))
+            .collect()
+    };
+    let mut salts = Vec::new();
+    for dirs in [&kafka_dirs, &our_dirs] {
+        let first = scram_records(&dirs[0]);
+        assert_eq!(
+            shape(&first),
+            [("alice".into(), 1, 4096), ("admin".into(), 2, 5000)]
+        );
+        for record in &first {
+            assert!(
+                !record.salt.is_empty()
+                    && record.salt.len() <= 26
+                    && record.salt.iter().all(u8::is_ascii_alphanumeric),
+                "{:?}",
+                record.salt
+            );
+            assert_eq!(
+                record.stored_key.len(),
+                [32, 64][record.mechanism as usize - 1]
+            );
+        }
+        for dir in &dirs[1..] {
+            assert_eq!(scram_records(dir), first, "{}", dir.display());
+        }
+        salts.push(first[0].salt.clone());
+    }
+    assert_ne!(salts[0], salts[1]);
+}
+
+/// The refusals of `--add-scram`, each with Kafka's message, and nothing written.
+#[test]
+fn add_scram_is_refused_as_kafka_refuses_it() {
+    let root = tempfile::tempdir().unwrap();
+    let version = kafka_version();
+    let (config, dirs) = config(root.path(), "refused", Quorum::Static);
+    let config = config.to_str().unwrap();
+    for extra in [
+        &["--release-version", "3.5-IV1", "-S", "nonsense"][..],
+        &["-S", ALICE_FIXED, "-S", "SCRAM-SHA-1=[name=a,password=b]"],
+        &["-S", "SCRAM-SHA-256=[password=b]"],
+        &["-S", "SCRAM-SHA-256=[name=a,password=b,iterations=4095]"],
+        &["-S", "SCRAM-SHA-512=[name=a,password=b,iterations=16385]"],
+        &["-S", "SCRAM-SHA-256=[name=a,saltedpassword=YCE=]"],
+        &["-S", "SCRAM-SHA-256=[name=a,password=b,salt=QQ=]"],
+        &[
+            "-S",
+            "SCRAM-SHA-256=[name=a,password=b,pepper=c,iterations=x]",
+        ],
+        &["-S", "SCRAM-SHA-256=[name=a,password=b,pepper=c,extra=d]"],
+        &["-S", "SCRAM-SHA-256=[name=a,,password=b]"],
+        &["-S", "SCRAM-SHA-256=name=a]"],
+    ] {
+        let mut args = vec!["format", "-t", CLUSTER_ID, "-c", config];
+        args.extend_from_slice(extra);
+        let kafka = KafkaTool::run(&version, "storage", &args);
+        let ours = yakt(&args);
+        assert!(
+            !kafka.status.success() && !ours.status.success(),
+            "{extra:?}"
+        );
+        let kafka_message = text(&kafka.stderr).trim().to_string();
+        assert!(!kafka_message.is_empty(), "{extra:?}");
+        assert_eq!(
+            text(&ours.stderr).trim(),
+            format!("yakt: {kafka_message}"),
+            "{extra:?}"
+        );
+    }
+    assert!(dirs.iter().all(|dir| !dir.exists()), "nothing was written");
 }
