@@ -17,10 +17,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use kafka_protocol::messages::alter_configs_response::AlterConfigsResourceResponse as AlterConfigsResult;
-use kafka_protocol::messages::create_acls_response::AclCreationResult;
 use kafka_protocol::messages::create_partitions_response::CreatePartitionsTopicResult;
 use kafka_protocol::messages::create_topics_response::CreatableTopicResult;
-use kafka_protocol::messages::delete_acls_response::DeleteAclsFilterResult;
 use kafka_protocol::messages::delete_topics_request::DeleteTopicState;
 use kafka_protocol::messages::delete_topics_response::DeletableTopicResult;
 use kafka_protocol::messages::describe_configs_response::DescribeConfigsResult;
@@ -327,40 +325,17 @@ pub fn complete(response: ResponseKind, denied: Denied) -> ResponseKind {
 
 /// The ACL APIs without an authorizer (`AclApis`: SecurityDisabledException).
 fn security_disabled(request: &RequestKind) -> Option<ResponseKind> {
-    let message = |text: &'static str| Some(StrBytes::from_static_str(text));
-    let configured = message("No Authorizer is configured.");
-    Some(match request {
-        RequestKind::DescribeAcls(_) => ResponseKind::DescribeAcls(
-            DescribeAclsResponse::default()
-                .with_error_code(SECURITY_DISABLED)
-                .with_error_message(message("No Authorizer is configured on the broker")),
-        ),
-        RequestKind::CreateAcls(r) => ResponseKind::CreateAcls(
-            CreateAclsResponse::default().with_results(
-                r.creations
-                    .iter()
-                    .map(|_| {
-                        AclCreationResult::default()
-                            .with_error_code(SECURITY_DISABLED)
-                            .with_error_message(configured.clone())
-                    })
-                    .collect(),
-            ),
-        ),
-        RequestKind::DeleteAcls(r) => ResponseKind::DeleteAcls(
-            DeleteAclsResponse::default().with_filter_results(
-                r.filters
-                    .iter()
-                    .map(|_| {
-                        DeleteAclsFilterResult::default()
-                            .with_error_code(SECURITY_DISABLED)
-                            .with_error_message(configured.clone())
-                    })
-                    .collect(),
-            ),
-        ),
+    let text = match request {
+        RequestKind::DescribeAcls(_) => "No Authorizer is configured on the broker",
+        RequestKind::CreateAcls(_) | RequestKind::DeleteAcls(_) => "No Authorizer is configured.",
         _ => return None,
-    })
+    };
+    let text = Some(StrBytes::from_static_str(text));
+    Some(controller_api::refuse_with(
+        request,
+        SECURITY_DISABLED,
+        text,
+    ))
 }
 
 /// The whole request failing with `code`, in its API's error shape (Kafka's

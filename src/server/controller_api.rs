@@ -190,6 +190,12 @@ fn message(code: i16) -> Option<StrBytes> {
 
 /// The response to `request` failing as a whole with `code`.
 pub fn refuse(request: &RequestKind, code: i16) -> ResponseKind {
+    refuse_with(request, code, message(code))
+}
+
+/// The response to `request` failing as a whole with `code` and, where the API's response
+/// has one, the error message `text`.
+pub fn refuse_with(request: &RequestKind, code: i16, text: Option<StrBytes>) -> ResponseKind {
     match request {
         RequestKind::BrokerRegistration(_) => ResponseKind::BrokerRegistration(
             BrokerRegistrationResponse::default().with_error_code(code),
@@ -202,12 +208,12 @@ pub fn refuse(request: &RequestKind, code: i16) -> ResponseKind {
         RequestKind::ControllerRegistration(_) => ResponseKind::ControllerRegistration(
             ControllerRegistrationResponse::default()
                 .with_error_code(code)
-                .with_error_message(message(code)),
+                .with_error_message(text.clone()),
         ),
         RequestKind::UnregisterBroker(_) => ResponseKind::UnregisterBroker(
             UnregisterBrokerResponse::default()
                 .with_error_code(code)
-                .with_error_message(message(code)),
+                .with_error_message(text.clone()),
         ),
         RequestKind::AlterPartition(_) => {
             ResponseKind::AlterPartition(AlterPartitionResponse::default().with_error_code(code))
@@ -221,7 +227,7 @@ pub fn refuse(request: &RequestKind, code: i16) -> ResponseKind {
         RequestKind::UpdateFeatures(_) => ResponseKind::UpdateFeatures(
             UpdateFeaturesResponse::default()
                 .with_error_code(code)
-                .with_error_message(message(code)),
+                .with_error_message(text.clone()),
         ),
         RequestKind::ElectLeaders(_) => {
             ResponseKind::ElectLeaders(ElectLeadersResponse::default().with_error_code(code))
@@ -229,12 +235,12 @@ pub fn refuse(request: &RequestKind, code: i16) -> ResponseKind {
         RequestKind::AlterPartitionReassignments(_) => ResponseKind::AlterPartitionReassignments(
             AlterPartitionReassignmentsResponse::default()
                 .with_error_code(code)
-                .with_error_message(message(code)),
+                .with_error_message(text.clone()),
         ),
         RequestKind::ListPartitionReassignments(_) => ResponseKind::ListPartitionReassignments(
             ListPartitionReassignmentsResponse::default()
                 .with_error_code(code)
-                .with_error_message(message(code)),
+                .with_error_message(text.clone()),
         ),
         RequestKind::CreateTopics(r) => ResponseKind::CreateTopics(
             CreateTopicsResponse::default().with_topics(
@@ -244,7 +250,7 @@ pub fn refuse(request: &RequestKind, code: i16) -> ResponseKind {
                         CreatableTopicResult::default()
                             .with_name(t.name.clone())
                             .with_error_code(code)
-                            .with_error_message(message(code))
+                            .with_error_message(text.clone())
                     })
                     .collect(),
             ),
@@ -275,7 +281,7 @@ pub fn refuse(request: &RequestKind, code: i16) -> ResponseKind {
                         CreatePartitionsTopicResult::default()
                             .with_name(t.name.clone())
                             .with_error_code(code)
-                            .with_error_message(message(code))
+                            .with_error_message(text.clone())
                     })
                     .collect(),
             ),
@@ -289,7 +295,7 @@ pub fn refuse(request: &RequestKind, code: i16) -> ResponseKind {
                             .with_resource_type(c.resource_type)
                             .with_resource_name(c.resource_name.clone())
                             .with_error_code(code)
-                            .with_error_message(message(code))
+                            .with_error_message(text.clone())
                     })
                     .collect(),
             ),
@@ -303,7 +309,7 @@ pub fn refuse(request: &RequestKind, code: i16) -> ResponseKind {
                             .with_resource_type(c.resource_type)
                             .with_resource_name(c.resource_name.clone())
                             .with_error_code(code)
-                            .with_error_message(message(code))
+                            .with_error_message(text.clone())
                     })
                     .collect(),
             ),
@@ -317,7 +323,7 @@ pub fn refuse(request: &RequestKind, code: i16) -> ResponseKind {
                             .with_resource_type(c.resource_type)
                             .with_resource_name(c.resource_name.clone())
                             .with_error_code(code)
-                            .with_error_message(message(code))
+                            .with_error_message(text.clone())
                     })
                     .collect(),
             ),
@@ -329,7 +335,7 @@ pub fn refuse(request: &RequestKind, code: i16) -> ResponseKind {
                     .map(|_| {
                         AclCreationResult::default()
                             .with_error_code(code)
-                            .with_error_message(message(code))
+                            .with_error_message(text.clone())
                     })
                     .collect(),
             ),
@@ -341,7 +347,7 @@ pub fn refuse(request: &RequestKind, code: i16) -> ResponseKind {
                     .map(|_| {
                         DeleteAclsFilterResult::default()
                             .with_error_code(code)
-                            .with_error_message(message(code))
+                            .with_error_message(text.clone())
                     })
                     .collect(),
             ),
@@ -349,7 +355,7 @@ pub fn refuse(request: &RequestKind, code: i16) -> ResponseKind {
         RequestKind::DescribeAcls(_) => ResponseKind::DescribeAcls(
             DescribeAclsResponse::default()
                 .with_error_code(code)
-                .with_error_message(message(code)),
+                .with_error_message(text.clone()),
         ),
         RequestKind::AlterClientQuotas(r) => ResponseKind::AlterClientQuotas(
             AlterClientQuotasResponse::default().with_entries(
@@ -367,7 +373,7 @@ pub fn refuse(request: &RequestKind, code: i16) -> ResponseKind {
                             .collect();
                         QuotaEntryData::default()
                             .with_error_code(code)
-                            .with_error_message(message(code))
+                            .with_error_message(text.clone())
                             .with_entity(entity)
                     })
                     .collect(),
@@ -383,7 +389,7 @@ pub fn refuse(request: &RequestKind, code: i16) -> ResponseKind {
                             AlterUserScramCredentialsResult::default()
                                 .with_user(user.clone())
                                 .with_error_code(code)
-                                .with_error_message(message(code))
+                                .with_error_message(text.clone())
                         })
                         .collect(),
                 ),
