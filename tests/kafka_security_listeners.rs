@@ -5,7 +5,8 @@
 //! which forwards it over its authenticated connection) and fails with Kafka's
 //! authentication error on a wrong password; the broker re-authenticates when its session
 //! ends (`connections.max.reauth.ms`); three yakt controllers that log in to each other
-//! with PLAIN elect a leader and register.
+//! with PLAIN elect a leader and register; users given to `yakt format --add-scram` log in
+//! over SCRAM before any broker exists.
 //!
 //! Needs Java 17 and `scripts/kafka fetch`; fails without them.
 
@@ -273,6 +274,70 @@ fn kafka_broker_and_tools_authenticate_to_a_sasl_controller_listener() {
     expect_success(&created, "kafka-topics --create after re-authentication");
 
     broker.stop();
+    controller.stop();
+}
+
+/// Users given to `yakt format --add-scram` exist from the first activation: with no broker
+/// at all, Kafka's tool logs in to the controller as alice over SCRAM-SHA-256 (a password
+/// salted by format, and a salted password given as such) and is refused with a wrong one.
+#[test]
+fn scram_users_from_format_log_in_before_any_broker_exists() {
+    let root = support::test_log_dir("data");
+    let dir = root.join("controller");
+    let settings = sasl_controller_settings("PLAIN,SCRAM-SHA-256");
+    let mut properties = YaktProcess::default_properties(&dir, free_port());
+    merge_properties(&mut properties, &as_pairs(&settings));
+    fs::create_dir_all(&dir).expect("create the controller directory");
+    let format_config = dir.join("format.properties");
+    fs::write(&format_config, support::properties_text(&properties)).expect("write properties");
+    // bob's salted password: Hi("bob-secret", "salt", 4096) with HMAC-SHA-256, in base64.
+    let bob = "SCRAM-SHA-256=[name=bob,salt=c2FsdA==,\
+               saltedpassword=XptnrI8kvNAJV5Ng4ufjzRkGJkWk7c/om+1rHVaMaKo=]";
+    let format = std::process::Command::new(env!("CARGO_BIN_EXE_yakt"))
+        .args(["format", "-t", CLUSTER_ID, "-c"])
+        .arg(&format_config)
+        .args([
+            "--add-scram",
+            "SCRAM-SHA-256=[name=alice,password=alice-secret]",
+            "--add-scram",
+            bob,
+        ])
+        .output()
+        .expect("run yakt format");
+    expect_success(&format, "yakt format --add-scram");
+    // Formatted already: the start keeps the credentials.
+    let mut controller = YaktProcess::start_formatted(&dir, CLUSTER_ID, &as_pairs(&settings));
+    let bootstrap = controller.address();
+    let clients = root.join("clients");
+    for (user, password) in [("alice", "alice-secret"), ("bob", "bob-secret")] {
+        let config = client_config(&clients, user, "SCRAM-SHA-256", user, password);
+        let mut status = BTreeMap::new();
+        support::wait_until(
+            &format!("describe --status as {user} (SCRAM from format)"),
+            Duration::from_secs(60),
+            || {
+                let output = describe_status(&bootstrap, &config);
+                status = status_map(&String::from_utf8_lossy(&output.stdout));
+                output.status.success()
+            },
+        );
+        assert_eq!(
+            status.get("LeaderId").map(String::as_str),
+            Some("1"),
+            "{status:?}"
+        );
+    }
+    let wrong = client_config(&clients, "wrong", "SCRAM-SHA-256", "alice", "bob-secret");
+    let output = describe_status(&bootstrap, &wrong);
+    let all = text(&output);
+    assert!(
+        !output.status.success()
+            && all.contains(
+                "Authentication failed during authentication due to invalid credentials with \
+                 SASL mechanism SCRAM-SHA-256"
+            ),
+        "{all}"
+    );
     controller.stop();
 }
 
