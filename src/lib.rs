@@ -11,6 +11,7 @@ pub mod controller;
 pub mod features;
 pub mod node;
 pub mod raft;
+pub mod scram;
 pub mod server;
 pub mod sim;
 pub mod storage;

@@ -18,11 +18,9 @@ use base64::Engine as _;
 use bytes::Bytes;
 use yakt_wire::{encode_frame, MetadataRecord, UserScramCredentialRecord};
 
+use crate::scram::{ScramHash, MAX_ITERATIONS, MIN_ITERATIONS};
 use crate::server::sasl::random_nonce;
-use crate::server::sasl::scram::{ScramHash, MIN_ITERATIONS};
 
-/// The most iterations `--add-scram` accepts (Kafka's `ScramMechanism.maxIterations`).
-pub const MAX_ITERATIONS: i32 = 16384;
 /// The iterations of an argument without `iterations=`.
 pub const DEFAULT_ITERATIONS: i32 = 4096;
 

@@ -14,7 +14,6 @@
 use std::collections::BTreeMap;
 
 use bytes::Bytes;
-use hmac::{Hmac, Mac};
 use kafka_protocol::messages::alter_user_scram_credentials_request::ScramCredentialUpsertion;
 use kafka_protocol::messages::alter_user_scram_credentials_response::AlterUserScramCredentialsResult;
 use kafka_protocol::messages::{
@@ -22,64 +21,26 @@ use kafka_protocol::messages::{
 };
 use kafka_protocol::protocol::StrBytes;
 use kafka_protocol::ResponseError;
-use sha2::{Digest, Sha256, Sha512};
 use yakt_wire::{MetadataRecord, RemoveUserScramCredentialRecord, UserScramCredentialRecord};
 
 use crate::controller::machine::Controller;
 use crate::controller::result::{ApiError, ControllerResult};
+use crate::scram::{ScramHash, MAX_ITERATIONS, MIN_ITERATIONS};
 
 /// `metadata.version` 3.5-IV2: the first with SCRAM records.
 pub const MV_SCRAM: i16 = 11;
-/// The fewest iterations either mechanism accepts.
-pub const MIN_ITERATIONS: i32 = 4096;
-/// The most iterations the controller accepts.
-pub const MAX_ITERATIONS: i32 = 16384;
 
-/// A SCRAM mechanism.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ScramMechanism {
-    /// SCRAM-SHA-256 (type 1).
-    Sha256,
-    /// SCRAM-SHA-512 (type 2).
-    Sha512,
-}
-
-impl ScramMechanism {
-    /// The mechanism of a type byte, if known.
-    pub fn from_type(mechanism: i8) -> Option<ScramMechanism> {
-        match mechanism {
-            1 => Some(ScramMechanism::Sha256),
-            2 => Some(ScramMechanism::Sha512),
-            _ => None,
-        }
+/// The stored key and server key of a salted password (Kafka's `ScramFormatter`).
+fn keys(hash: ScramHash, salted_password: &[u8]) -> Result<(Bytes, Bytes), ApiError> {
+    if salted_password.is_empty() {
+        // Java's SecretKeySpec refuses an empty key.
+        return Err(ApiError::new(
+            ResponseError::UnknownServerError,
+            "Empty key",
+        ));
     }
-
-    /// The stored key and server key of a salted password (Kafka's `ScramFormatter`).
-    pub fn keys(self, salted_password: &[u8]) -> Result<(Bytes, Bytes), ApiError> {
-        if salted_password.is_empty() {
-            // Java's SecretKeySpec refuses an empty key.
-            return Err(ApiError::new(
-                ResponseError::UnknownServerError,
-                "Empty key",
-            ));
-        }
-        Ok(match self {
-            ScramMechanism::Sha256 => keys::<Hmac<Sha256>, Sha256>(salted_password),
-            ScramMechanism::Sha512 => keys::<Hmac<Sha512>, Sha512>(salted_password),
-        })
-    }
-}
-
-fn keys<M: Mac + hmac::digest::KeyInit, D: Digest>(salted_password: &[u8]) -> (Bytes, Bytes) {
-    let hmac = |message: &[u8]| {
-        let mut mac = <M as hmac::digest::KeyInit>::new_from_slice(salted_password)
-            .expect("HMAC takes a key of any length");
-        mac.update(message);
-        mac.finalize().into_bytes().to_vec()
-    };
-    let client_key = hmac(b"Client Key");
-    let stored_key = D::digest(&client_key).to_vec();
-    (Bytes::from(stored_key), Bytes::from(hmac(b"Server Key")))
+    let (stored_key, server_key) = hash.keys(salted_password);
+    Ok((Bytes::from(stored_key), Bytes::from(server_key)))
 }
 
 /// One user's accepted alteration.
@@ -93,11 +54,11 @@ fn unacceptable(message: &str) -> ApiError {
 }
 
 /// `validateScramUsernameAndMechanism`.
-fn validate_name_and_mechanism(name: &str, mechanism: i8) -> Result<ScramMechanism, ApiError> {
+fn validate_name_and_mechanism(name: &str, mechanism: i8) -> Result<ScramHash, ApiError> {
     if name.is_empty() {
         return Err(unacceptable("Username must not be empty"));
     }
-    ScramMechanism::from_type(mechanism).ok_or_else(|| {
+    ScramHash::from_type(mechanism).ok_or_else(|| {
         ApiError::new(
             ResponseError::UnsupportedSaslMechanism,
             "Unknown SCRAM mechanism",
@@ -245,13 +206,13 @@ fn finish(plan: Plan) -> ControllerResult<AlterUserScramCredentialsResponse> {
 fn upsertion_record(
     upsertion: &ScramCredentialUpsertion,
 ) -> Result<UserScramCredentialRecord, ApiError> {
-    let mechanism = ScramMechanism::from_type(upsertion.mechanism).ok_or_else(|| {
+    let mechanism = ScramHash::from_type(upsertion.mechanism).ok_or_else(|| {
         ApiError::new(
             ResponseError::UnsupportedSaslMechanism,
             "Unknown SCRAM mechanism",
         )
     })?;
-    let (stored_key, server_key) = mechanism.keys(&upsertion.salted_password)?;
+    let (stored_key, server_key) = keys(mechanism, &upsertion.salted_password)?;
     Ok(UserScramCredentialRecord {
         name: upsertion.name.to_string(),
         mechanism: upsertion.mechanism,
