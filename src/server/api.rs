@@ -240,7 +240,7 @@ pub async fn dispatch(
         (Handler::ApiVersions, RequestKind::ApiVersions(request)) => {
             let mut body = handle_api_versions(&header, &request);
             if let Some(controller) = &services.controller {
-                with_features(&mut body, &controller.features());
+                with_features(&mut body, &controller.features(), version);
             }
             encode_response(correlation_id, version, &body)
         }
@@ -391,11 +391,14 @@ async fn handle_envelope(
     }
 }
 
-/// Adds the controller's supported and finalized features to an ApiVersions answer, as
-/// `kafka-features describe` reads them.
-fn with_features(
+/// Adds the controller's supported and finalized features to an ApiVersions answer at
+/// `version`, as `kafka-features describe` reads them. As Kafka does, an answer below v4 leaves
+/// out the supported features whose minimum is 0 (older clients cannot read a zero minimum,
+/// KAFKA-17011), and no answer lists a feature finalized at level 0.
+pub fn with_features(
     body: &mut ApiVersionsResponse,
     report: &crate::controller::feature_updates::FeatureReport,
+    version: i16,
 ) {
     use kafka_protocol::messages::api_versions_response::{
         FinalizedFeatureKey, SupportedFeatureKey,
@@ -403,6 +406,7 @@ fn with_features(
     body.supported_features = report
         .supported
         .iter()
+        .filter(|(_, (min, _))| version >= 4 || *min != 0)
         .map(|(name, (min, max))| {
             SupportedFeatureKey::default()
                 .with_name(StrBytes::from_string(name.clone()))
@@ -413,6 +417,7 @@ fn with_features(
     body.finalized_features = report
         .finalized
         .iter()
+        .filter(|(_, level)| **level != 0)
         .map(|(name, level)| {
             FinalizedFeatureKey::default()
                 .with_name(StrBytes::from_string(name.clone()))
@@ -503,6 +508,45 @@ mod tests {
             }
             assert_eq!(ApiKey::try_from(api.key as i16).ok(), Some(api.key));
         }
+    }
+
+    #[test]
+    fn features_with_a_zero_minimum_are_hidden_below_v4() {
+        use crate::controller::feature_updates::FeatureReport;
+        let report = FeatureReport {
+            supported: [
+                ("metadata.version".to_owned(), (7, 30)),
+                ("group.version".to_owned(), (0, 1)),
+            ]
+            .into(),
+            finalized: [
+                ("metadata.version".to_owned(), 25),
+                ("group.version".to_owned(), 0),
+            ]
+            .into(),
+            epoch: 42,
+        };
+        let names = |version: i16| {
+            let mut body = api_versions_body(0);
+            with_features(&mut body, &report, version);
+            let supported: Vec<String> = body
+                .supported_features
+                .iter()
+                .map(|f| f.name.to_string())
+                .collect();
+            let finalized: Vec<String> = body
+                .finalized_features
+                .iter()
+                .map(|f| f.name.to_string())
+                .collect();
+            (supported, finalized)
+        };
+        let (supported, finalized) = names(3);
+        assert_eq!(supported, ["metadata.version"]);
+        assert_eq!(finalized, ["metadata.version"]);
+        let (supported, finalized) = names(4);
+        assert_eq!(supported, ["group.version", "metadata.version"]);
+        assert_eq!(finalized, ["metadata.version"]);
     }
 
     #[test]
