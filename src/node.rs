@@ -126,6 +126,10 @@ impl Node {
         let server = server::start(ServerOptions {
             listeners,
             socket_request_max_bytes: config.socket_request_max_bytes,
+            socket_buffer_bytes: (
+                config.socket_send_buffer_bytes,
+                config.socket_receive_buffer_bytes,
+            ),
             services: Services {
                 raft: Some(raft.handle()),
                 controller: Some(controller.clone()),

@@ -77,13 +77,13 @@ fn kafka_sample_shape_with_bootstrap_servers() {
         PathBuf::from("/tmp/kraft-controller-logs")
     );
     assert_eq!(config.socket_request_max_bytes, 104_857_600);
+    assert_eq!(config.socket_send_buffer_bytes, 102_400);
+    assert_eq!(config.socket_receive_buffer_bytes, 102_400);
     assert_eq!(
         config.unused_keys(),
         [
             "num.network.threads",
             "num.io.threads",
-            "socket.send.buffer.bytes",
-            "socket.receive.buffer.bytes",
             "num.recovery.threads.per.data.dir",
             "offsets.topic.replication.factor",
             "transaction.state.log.replication.factor",

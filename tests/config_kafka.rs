@@ -48,7 +48,7 @@ fn cases() -> Vec<(&'static str, String)> {
             "metadata.log.segment.ms=1000\nmetadata.max.retention.bytes=-1\nmetadata.max.retention.ms=5\n\
              metadata.log.max.record.bytes.between.snapshots=1\nmetadata.log.max.snapshot.interval.ms=0\n\
              num.partitions=3\ndefault.replication.factor=3\nmin.insync.replicas=2\n\
-             sasl.mechanism.controller.protocol=PLAIN\nmetadata.max.idle.interval.ms=0",
+             sasl.mechanism.controller.protocol=PLAIN\nmetadata.max.idle.interval.ms=0\nsocket.send.buffer.bytes=-1\nsocket.receive.buffer.bytes=65536",
         ),
         // Refused by both.
         ("bad-int", "controller.quorum.election.timeout.ms=abc"),
@@ -58,6 +58,7 @@ fn cases() -> Vec<(&'static str, String)> {
         ("negative-node-id", "node.id=-1"),
         ("small-segment", "metadata.log.segment.bytes=1048576"),
         ("zero-socket-request", "socket.request.max.bytes=0"),
+        ("bad-socket-buffer", "socket.send.buffer.bytes=big"),
         ("bad-long", "metadata.log.segment.ms=week"),
         ("listener-without-scheme", "listeners=CONTROLLER:9093"),
         ("listener-empty-entry", "listeners=CONTROLLER://:9093,"),
@@ -194,6 +195,14 @@ fn render(path: &Path) -> String {
         format!(
             "socket.request.max.bytes={}",
             config.socket_request_max_bytes
+        ),
+        format!(
+            "socket.send.buffer.bytes={}",
+            config.socket_send_buffer_bytes
+        ),
+        format!(
+            "socket.receive.buffer.bytes={}",
+            config.socket_receive_buffer_bytes
         ),
         format!("num.partitions={}", config.num_partitions),
         format!(

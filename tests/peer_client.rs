@@ -15,6 +15,10 @@ async fn start() -> server::ServerHandle {
     server::start(ServerOptions {
         listeners: vec![("CONTROLLER".into(), "127.0.0.1:0".parse().unwrap())],
         socket_request_max_bytes: 1 << 20,
+        socket_buffer_bytes: (
+            server::DEFAULT_SOCKET_BUFFER_BYTES,
+            server::DEFAULT_SOCKET_BUFFER_BYTES,
+        ),
         services: Default::default(),
     })
     .await
@@ -92,6 +96,10 @@ async fn an_unreachable_peer_fails_fast_then_reconnects_once_it_is_up() {
     let server = server::start(ServerOptions {
         listeners: vec![("CONTROLLER".into(), addr)],
         socket_request_max_bytes: 1 << 20,
+        socket_buffer_bytes: (
+            server::DEFAULT_SOCKET_BUFFER_BYTES,
+            server::DEFAULT_SOCKET_BUFFER_BYTES,
+        ),
         services: Default::default(),
     })
     .await

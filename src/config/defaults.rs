@@ -122,6 +122,13 @@ pub const METADATA_SNAPSHOT_MAX_INTERVAL_MS_DEFAULT: i64 = 60 * 60 * 1000;
 pub const SOCKET_REQUEST_MAX_BYTES: &str = "socket.request.max.bytes";
 /// `SocketServerConfigs.SOCKET_REQUEST_MAX_BYTES_DEFAULT`: 100 MiB.
 pub const SOCKET_REQUEST_MAX_BYTES_DEFAULT: i32 = 100 * 1024 * 1024;
+/// `socket.send.buffer.bytes` (`SocketServerConfigs`): SO_SNDBUF of every connection; -1 the
+/// operating system's default.
+pub const SOCKET_SEND_BUFFER_BYTES: &str = "socket.send.buffer.bytes";
+/// `socket.receive.buffer.bytes`: SO_RCVBUF of every connection; -1 the system's default.
+pub const SOCKET_RECEIVE_BUFFER_BYTES: &str = "socket.receive.buffer.bytes";
+/// Both buffers' default: 100 KiB.
+pub const SOCKET_BUFFER_BYTES_DEFAULT: i32 = 100 * 1024;
 
 /// `num.partitions` (`ServerLogConfigs`): at least 1.
 pub const NUM_PARTITIONS: &str = "num.partitions";

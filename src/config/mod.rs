@@ -113,6 +113,10 @@ pub struct ControllerConfig {
     pub metadata_snapshot_max_interval_ms: i64,
     /// `socket.request.max.bytes`: the largest request frame accepted. 100 MiB.
     pub socket_request_max_bytes: i32,
+    /// `socket.send.buffer.bytes`: each connection's send buffer; -1 the system's default.
+    pub socket_send_buffer_bytes: i32,
+    /// `socket.receive.buffer.bytes`: each connection's receive buffer; -1 the system's.
+    pub socket_receive_buffer_bytes: i32,
     /// `num.partitions`: partitions of a topic created without a count. 1.
     pub num_partitions: i32,
     /// `default.replication.factor`: replicas of a topic created without a factor. 1.
@@ -270,6 +274,16 @@ impl ControllerConfig {
                 SOCKET_REQUEST_MAX_BYTES,
                 SOCKET_REQUEST_MAX_BYTES_DEFAULT,
                 Some(1),
+            )?,
+            socket_send_buffer_bytes: r.int(
+                SOCKET_SEND_BUFFER_BYTES,
+                SOCKET_BUFFER_BYTES_DEFAULT,
+                None,
+            )?,
+            socket_receive_buffer_bytes: r.int(
+                SOCKET_RECEIVE_BUFFER_BYTES,
+                SOCKET_BUFFER_BYTES_DEFAULT,
+                None,
             )?,
             num_partitions: r.int(NUM_PARTITIONS, NUM_PARTITIONS_DEFAULT, Some(1))?,
             default_replication_factor: r.int(

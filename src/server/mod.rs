@@ -36,7 +36,7 @@ pub const DEFAULT_SOCKET_REQUEST_MAX_BYTES: i32 = 100 * 1024 * 1024;
 /// the kernel's autotuning (up to several MiB a socket), which bounds what a client that
 /// sends and never reads costs: the server answers at most a buffer ahead of it and holds at
 /// most a buffer of its unread requests before it stops reading from it.
-pub const DEFAULT_SOCKET_BUFFER_BYTES: u32 = 100 * 1024;
+pub const DEFAULT_SOCKET_BUFFER_BYTES: i32 = 100 * 1024;
 /// The accept queue of a listener.
 const LISTEN_BACKLOG: u32 = 1024;
 
@@ -47,6 +47,9 @@ pub struct ServerOptions {
     pub listeners: Vec<(String, SocketAddr)>,
     /// Kafka's `socket.request.max.bytes`: the largest request frame accepted.
     pub socket_request_max_bytes: i32,
+    /// `socket.send.buffer.bytes` and `socket.receive.buffer.bytes` (see
+    /// [`DEFAULT_SOCKET_BUFFER_BYTES`]); -1 leaves the system's default (autotuning).
+    pub socket_buffer_bytes: (i32, i32),
     /// What handlers reach (the raft engine, ...).
     pub services: Services,
 }
@@ -97,7 +100,7 @@ pub async fn start(options: ServerOptions) -> std::io::Result<ServerHandle> {
     );
     let mut bound = Vec::with_capacity(options.listeners.len());
     for (name, addr) in &options.listeners {
-        let listener = bind(*addr).map_err(|e| {
+        let listener = bind(*addr, options.socket_buffer_bytes).map_err(|e| {
             std::io::Error::new(
                 e.kind(),
                 format!("cannot bind listener {name} on {addr}: {e}"),
@@ -127,8 +130,9 @@ pub async fn start(options: ServerOptions) -> std::io::Result<ServerHandle> {
     })
 }
 
-/// A listening socket on `addr` with Kafka's socket buffer sizes.
-fn bind(addr: SocketAddr) -> std::io::Result<TcpListener> {
+/// A listening socket on `addr` with the `(send, receive)` socket buffer sizes (-1: the
+/// system's default), which accepted connections inherit.
+fn bind(addr: SocketAddr, (send, receive): (i32, i32)) -> std::io::Result<TcpListener> {
     let socket = if addr.is_ipv4() {
         TcpSocket::new_v4()?
     } else {
@@ -136,8 +140,14 @@ fn bind(addr: SocketAddr) -> std::io::Result<TcpListener> {
     };
     // As `TcpListener::bind` does: a restarted node can listen while old connections linger.
     socket.set_reuseaddr(true)?;
-    socket.set_send_buffer_size(DEFAULT_SOCKET_BUFFER_BYTES)?;
-    socket.set_recv_buffer_size(DEFAULT_SOCKET_BUFFER_BYTES)?;
+    // Kafka passes any other value to the socket; a size of 0 or below -1 is left to the
+    // system here rather than failing the bind.
+    if let Ok(send @ 1..) = u32::try_from(send) {
+        socket.set_send_buffer_size(send)?;
+    }
+    if let Ok(receive @ 1..) = u32::try_from(receive) {
+        socket.set_recv_buffer_size(receive)?;
+    }
     socket.bind(addr)?;
     socket.listen(LISTEN_BACKLOG)
 }

@@ -30,6 +30,7 @@ public class KafkaConfigProbe {
         "controller.quorum.retry.backoff.ms", "controller.quorum.append.linger.ms",
         "broker.heartbeat.interval.ms", "broker.session.timeout.ms",
         "metadata.max.idle.interval.ms", "metadata.log.segment.bytes", "socket.request.max.bytes",
+        "socket.send.buffer.bytes", "socket.receive.buffer.bytes",
         "num.partitions", "default.replication.factor", "min.insync.replicas",
     };
     static final String[] LONG_KEYS = {
