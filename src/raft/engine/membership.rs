@@ -18,6 +18,7 @@ use kafka_protocol::messages::{
     AddRaftVoterResponse, KRaftVersionRecord, RemoveRaftVoterRequest, RemoveRaftVoterResponse,
     UpdateRaftVoterRequest, UpdateRaftVoterResponse,
 };
+use kafka_protocol::protocol::StrBytes;
 use yakt_wire::Uuid;
 
 use crate::raft::config::RaftConfig;
@@ -63,6 +64,22 @@ fn remove_response(error: i16, message: Option<String>) -> RemoveRaftVoterRespon
     RemoveRaftVoterResponse::default()
         .with_error_code(error)
         .with_error_message(message.map(|m| str_bytes(&m)))
+}
+
+/// A request's listeners as `(name, endpoint)` pairs (AddRaftVoter's and UpdateRaftVoter's
+/// listener types hold the same three fields).
+fn endpoints<'a>(
+    listeners: impl Iterator<Item = (&'a StrBytes, &'a StrBytes, u16)>,
+) -> Vec<(String, Endpoint)> {
+    listeners
+        .map(|(name, host, port)| {
+            let endpoint = Endpoint {
+                host: host.to_string(),
+                port,
+            };
+            (name.to_string(), endpoint)
+        })
+        .collect()
 }
 
 fn change_response(kind: VoterChangeKind, error: i16, message: Option<String>) -> RaftResponse {
@@ -314,17 +331,7 @@ impl<L: RaftLog, S: QuorumStateStore> RaftEngine<L, S> {
                 Some(message),
             )));
         }
-        let endpoints: Vec<(String, Endpoint)> = request
-            .listeners
-            .iter()
-            .map(|l| {
-                let endpoint = Endpoint {
-                    host: l.host.to_string(),
-                    port: l.port,
-                };
-                (l.name.to_string(), endpoint)
-            })
-            .collect();
+        let endpoints = endpoints(request.listeners.iter().map(|l| (&l.name, &l.host, l.port)));
         let listener = &self.config.listener_name;
         if id < 0 || !endpoints.iter().any(|(name, _)| name == listener) {
             let message = format!("voter {id} has no endpoint for the listener {listener}");
@@ -421,17 +428,7 @@ impl<L: RaftLog, S: QuorumStateStore> RaftEngine<L, S> {
         if range.0 > kraft_version || range.1 < kraft_version {
             return Ok(self.update_response(error_code::INVALID_REQUEST));
         }
-        let endpoints: Vec<(String, Endpoint)> = request
-            .listeners
-            .iter()
-            .map(|l| {
-                let endpoint = Endpoint {
-                    host: l.host.to_string(),
-                    port: l.port,
-                };
-                (l.name.to_string(), endpoint)
-            })
-            .collect();
+        let endpoints = endpoints(request.listeners.iter().map(|l| (&l.name, &l.host, l.port)));
         if !endpoints
             .iter()
             .any(|(name, _)| *name == self.config.listener_name)
