@@ -265,6 +265,28 @@ pub fn compute(
     }
 }
 
+/// A standby's answer to a controller request it does not serve itself: what authorization
+/// refuses (a cluster operation the principal lacks, the ACL APIs SECURITY_DISABLED without an
+/// authorizer), as Kafka's `ControllerApis` checks those before the controller says it is not
+/// active; else NOT_CONTROLLER.
+pub fn standby_answer(
+    controller: &Controller,
+    context: &RequestContext,
+    request: RequestKind,
+) -> ResponseKind {
+    let settings = controller.settings().authorizer.as_ref();
+    let image = controller.committed().image();
+    match authorize(
+        &Authorizer::new(settings, &image.acls, true),
+        context,
+        image,
+        request,
+    ) {
+        Verdict::Refuse(response) => response,
+        Verdict::Proceed { request, .. } => controller_api::not_controller(&request),
+    }
+}
+
 /// Whether `context`'s principal may create a delegation token owned by `owner` (`Type:name`):
 /// always for itself, else with CREATE_TOKENS on that USER (`ControllerApis`).
 pub fn may_create_token_for(

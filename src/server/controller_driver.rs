@@ -18,7 +18,7 @@ use tokio::sync::{mpsc, oneshot, watch};
 use yakt_log::FileSystem;
 use yakt_wire::{encode_frame, records_of, BatchView, MetadataRecord};
 
-use super::controller_api::{self, Computed};
+use super::controller_api::Computed;
 use super::controller_registration::{self, RegistrationView};
 use super::raft_driver::{RaftEvent, RaftHandle};
 use super::sasl::credentials::CredentialView;
@@ -396,13 +396,17 @@ impl ControllerLoop {
     }
 
     async fn on_call(&mut self, call: Call) -> anyhow::Result<()> {
-        // DescribeConfigs is answered by every controller from what it has replayed, as
-        // Kafka's `ControllerApis` answers it (it describes this node's own configs).
-        let local = matches!(call.request, RequestKind::DescribeConfigs(_));
+        // DescribeConfigs (this node's own configs) and DescribeAcls (its authorizer's ACLs)
+        // are answered by every controller from what it has replayed, as Kafka's
+        // `ControllerApis` answers them.
+        let local = matches!(
+            call.request,
+            RequestKind::DescribeConfigs(_) | RequestKind::DescribeAcls(_)
+        );
         if !local && !matches!(self.state, State::Active { .. }) {
-            let _ = call
-                .reply
-                .send(controller_api::not_controller(&call.request));
+            let answer =
+                super::authorization::standby_answer(&self.controller, &call.context, call.request);
+            let _ = call.reply.send(answer);
             return Ok(());
         }
         let next_offset = self.raft.status().log_end_offset;

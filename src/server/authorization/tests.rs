@@ -566,3 +566,50 @@ fn a_token_for_another_owner_is_refused_without_create_tokens() {
         .unwrap();
     proceeds(authorize(&authorizer, &context, &world.image, own));
 }
+
+#[test]
+fn a_standby_refuses_what_authorization_refuses_before_not_controller() {
+    use crate::controller::{Controller, ControllerSettings};
+    let standby = |authorizer: Option<AuthorizerSettings>| {
+        let mut settings = ControllerSettings::new(1, "cluster");
+        settings.authorizer = authorizer;
+        Controller::new(settings, 1)
+    };
+    let as_user = |name: &str| {
+        let mut context = RequestContext::local();
+        context.principal = KafkaPrincipal::user(name);
+        context
+    };
+    let code = |response: ResponseKind| match response {
+        ResponseKind::UpdateFeatures(r) => r.error_code,
+        ResponseKind::CreateAcls(r) => r.results[0].error_code,
+        other => panic!("{other:?}"),
+    };
+    let update = || RequestKind::UpdateFeatures(Default::default());
+    let settings = AuthorizerSettings {
+        super_users: ["User:admin".to_owned()].into(),
+        ..AuthorizerSettings::default()
+    };
+    let controller = standby(Some(settings));
+    assert_eq!(
+        code(standby_answer(&controller, &as_user("alice"), update())),
+        CLUSTER_AUTHORIZATION_FAILED,
+        "alice lacks ALTER on the cluster"
+    );
+    assert_eq!(
+        code(standby_answer(&controller, &as_user("admin"), update())),
+        controller_api::NOT_CONTROLLER
+    );
+    let create_acl = RequestKind::CreateAcls(
+        CreateAclsRequest::default().with_creations(vec![AclCreation::default()]),
+    );
+    assert_eq!(
+        code(standby_answer(
+            &standby(None),
+            &as_user("alice"),
+            create_acl
+        )),
+        SECURITY_DISABLED,
+        "no authorizer: the ACL APIs are disabled on every controller"
+    );
+}
