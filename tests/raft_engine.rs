@@ -8,14 +8,15 @@ use bytes::Bytes;
 use kafka_protocol::messages::{FetchResponse, VoteResponse};
 use yakt::raft::messages::{self, FetchParams, VoteParams};
 use yakt::raft::types::error_code;
+mod raft_support;
+
+use raft_support::{flush, response_to, sends, Engine};
 use yakt::raft::{
     Endpoint, Event, MemLog, MemStore, NodeId, OffsetAndEpoch, Output, QuorumStateStore,
     RaftConfig, RaftEngine, RaftLog, RaftRequest, RaftResponse, RequestId, RoleKind,
 };
 
 const CLUSTER: &str = "test-cluster";
-
-type Engine = RaftEngine<MemLog, MemStore>;
 
 fn config(node_id: NodeId, voters: &[NodeId]) -> RaftConfig {
     let voters: BTreeMap<NodeId, Endpoint> = voters
@@ -40,30 +41,6 @@ fn engine(node_id: NodeId, voters: &[NodeId]) -> Engine {
         0,
     )
     .unwrap()
-}
-
-fn sends(outputs: &[Output]) -> Vec<(NodeId, u64, RaftRequest)> {
-    outputs
-        .iter()
-        .filter_map(|o| match o {
-            Output::Send {
-                destination,
-                correlation_id,
-                request,
-            } => Some((*destination, *correlation_id, request.clone())),
-            _ => None,
-        })
-        .collect()
-}
-
-fn response_to(outputs: &[Output], id: RequestId) -> Option<RaftResponse> {
-    outputs.iter().find_map(|o| match o {
-        Output::Respond {
-            request_id,
-            response,
-        } if *request_id == id => Some(response.clone()),
-        _ => None,
-    })
 }
 
 fn vote_of(response: RaftResponse) -> VoteResponse {
@@ -138,12 +115,6 @@ fn request(engine: &mut Engine, now: u64, id: u64, req: RaftRequest) -> Vec<Outp
             },
         )
         .unwrap();
-    engine.take_outputs()
-}
-
-fn flush(engine: &mut Engine, now: u64) -> Vec<Output> {
-    engine.log_mut().flush().unwrap();
-    engine.step(now, Event::FlushCompleted).unwrap();
     engine.take_outputs()
 }
 

@@ -17,6 +17,9 @@ use yakt::raft::control::voters_batch;
 use yakt::raft::messages::{self, FetchParams, FetchReply};
 use yakt::raft::types::error_code;
 use yakt::raft::voters::VoterSet;
+mod raft_support;
+
+use raft_support::{flush, response_to, sends, Engine};
 use yakt::raft::{
     Endpoint, Event, MemLog, MemStore, NodeId, Output, RaftConfig, RaftEngine, RaftLog,
     RaftRequest, RaftResponse, RequestId, RoleKind,
@@ -25,8 +28,6 @@ use yakt_wire::Uuid;
 
 const CLUSTER: &str = "test-cluster";
 const LISTENER: &str = "CONTROLLER";
-
-type Engine = RaftEngine<MemLog, MemStore>;
 
 fn directory(id: NodeId) -> Uuid {
     Uuid::new(1_000 + id as u64, 7)
@@ -55,12 +56,6 @@ fn start(config: RaftConfig) -> Engine {
     RaftEngine::new(config, MemLog::new(), MemStore::new(), 7, 0).unwrap()
 }
 
-fn flush(engine: &mut Engine, now: u64) -> Vec<Output> {
-    engine.log_mut().flush().unwrap();
-    engine.step(now, Event::FlushCompleted).unwrap();
-    engine.take_outputs()
-}
-
 /// A single-voter kraft.version 1 leader (node 1) whose first epoch has committed.
 fn committed_leader() -> Engine {
     let mut leader = start(config(1, &[1], 1));
@@ -83,16 +78,6 @@ fn request(engine: &mut Engine, now: u64, id: u64, req: RaftRequest) -> Vec<Outp
         )
         .unwrap();
     engine.take_outputs()
-}
-
-fn response_to(outputs: &[Output], id: u64) -> Option<RaftResponse> {
-    outputs.iter().find_map(|o| match o {
-        Output::Respond {
-            request_id,
-            response,
-        } if *request_id == RequestId(id) => Some(response.clone()),
-        _ => None,
-    })
 }
 
 fn fetch(engine: &mut Engine, now: u64, id: u64, replica: NodeId, offset: i64) -> Vec<Output> {
@@ -155,21 +140,21 @@ fn update_request(id: NodeId, epoch: i32, port: u16, kraft: (i16, i16)) -> RaftR
 }
 
 fn add_answer(outputs: &[Output], id: u64) -> Option<AddRaftVoterResponse> {
-    match response_to(outputs, id)? {
+    match response_to(outputs, RequestId(id))? {
         RaftResponse::AddRaftVoter(r) => Some(r),
         other => panic!("expected AddRaftVoter, got {other:?}"),
     }
 }
 
 fn remove_answer(outputs: &[Output], id: u64) -> Option<RemoveRaftVoterResponse> {
-    match response_to(outputs, id)? {
+    match response_to(outputs, RequestId(id))? {
         RaftResponse::RemoveRaftVoter(r) => Some(r),
         other => panic!("expected RemoveRaftVoter, got {other:?}"),
     }
 }
 
 fn update_answer(outputs: &[Output], id: u64) -> UpdateRaftVoterResponse {
-    match response_to(outputs, id) {
+    match response_to(outputs, RequestId(id)) {
         Some(RaftResponse::UpdateRaftVoter(r)) => r,
         other => panic!("expected UpdateRaftVoter, got {other:?}"),
     }
@@ -300,7 +285,7 @@ fn an_added_voter_counts_at_once_and_the_answer_waits_for_the_commit() {
     // DescribeQuorum lists node 2 as a voter, with its directory and endpoint.
     let describe = RaftRequest::DescribeQuorum(messages::describe_quorum_request());
     let outputs = request(&mut leader, 6, 3, describe);
-    let Some(RaftResponse::DescribeQuorum(d)) = response_to(&outputs, 3) else {
+    let Some(RaftResponse::DescribeQuorum(d)) = response_to(&outputs, RequestId(3)) else {
         panic!("no DescribeQuorum answer")
     };
     let partition = &d.topics[0].partitions[0];
@@ -487,7 +472,7 @@ fn a_voter_with_a_stale_record_sends_update_voter_to_its_leader() {
     );
     let outputs = request(&mut follower, 1, 1, RaftRequest::BeginQuorumEpoch(begin));
     assert_eq!(follower.role().kind(), RoleKind::Follower);
-    let (_, cid, _) = sent(&outputs)[0].clone();
+    let (_, cid, _) = sends(&outputs)[0].clone();
     let reply = empty_fetch_reply(1, 0);
     follower
         .step(
@@ -500,7 +485,7 @@ fn a_voter_with_a_stale_record_sends_update_voter_to_its_leader() {
         )
         .unwrap();
     let outputs = follower.take_outputs();
-    let update = sent(&outputs)
+    let update = sends(&outputs)
         .into_iter()
         .find_map(|(to, _, r)| match r {
             RaftRequest::UpdateRaftVoter(u) => Some((to, u)),
@@ -515,20 +500,6 @@ fn a_voter_with_a_stale_record_sends_update_voter_to_its_leader() {
 fn follower_tick(engine: &mut Engine, now: u64) -> Vec<Output> {
     engine.step(now, Event::Tick).unwrap();
     engine.take_outputs()
-}
-
-fn sent(outputs: &[Output]) -> Vec<(NodeId, u64, RaftRequest)> {
-    outputs
-        .iter()
-        .filter_map(|o| match o {
-            Output::Send {
-                destination,
-                correlation_id,
-                request,
-            } => Some((*destination, *correlation_id, request.clone())),
-            _ => None,
-        })
-        .collect()
 }
 
 fn empty_fetch_reply(
@@ -553,7 +524,7 @@ fn a_fetched_voter_set_counts_at_once_and_truncation_reverts_it() {
     let mut follower = start(config(2, &[1, 2], 1));
     let begin = messages::begin_epoch_request(CLUSTER, (2, directory(2)), 1, 1, LISTENER, None);
     let outputs = request(&mut follower, 1, 1, RaftRequest::BeginQuorumEpoch(begin));
-    let (_, cid, _) = sent(&outputs)[0].clone();
+    let (_, cid, _) = sends(&outputs)[0].clone();
     // The leader's log: a VotersRecord adding node 3, in epoch 1, uncommitted.
     let bootstrap = follower.voter_set().clone();
     let mut third = bootstrap.get(1).unwrap().clone();
@@ -578,7 +549,7 @@ fn a_fetched_voter_set_counts_at_once_and_truncation_reverts_it() {
     let begin = messages::begin_epoch_request(CLUSTER, (2, directory(2)), 1, 2, LISTENER, None);
     let mut outputs = request(&mut follower, 5, 2, RaftRequest::BeginQuorumEpoch(begin));
     outputs.extend(follower_tick(&mut follower, 6));
-    let (_, cid, _) = sent(&outputs)
+    let (_, cid, _) = sends(&outputs)
         .into_iter()
         .find(|(to, _, _)| *to == 1)
         .expect("a fetch to the new leader");
@@ -692,7 +663,7 @@ fn a_removed_leader_restarts_resigned_and_then_observes() {
         (RoleKind::Unattached, epoch + 1)
     );
     let outputs = restarted.take_outputs();
-    let asked: Vec<NodeId> = sent(&outputs)
+    let asked: Vec<NodeId> = sends(&outputs)
         .into_iter()
         .filter(|(_, _, r)| matches!(r, RaftRequest::Fetch(_)))
         .map(|(to, _, _)| to)
