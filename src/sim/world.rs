@@ -991,19 +991,27 @@ impl World {
         self.step(index, |engine, now| engine.resign(now))
     }
 
-    fn client_append(&mut self) -> Result<(), String> {
+    /// Where a client sends its next request: a leader, now and then (or when there is none)
+    /// any node that `serves`; `None` if no node does.
+    fn client_target(&mut self, serves: impl Fn(&SimNode) -> bool) -> Option<usize> {
         let leaders = self.leaders();
         let candidates: Vec<usize> = if leaders.is_empty() || self.rng.chance(100_000) {
             (0..self.nodes.len())
-                .filter(|i| self.nodes[*i].engine.is_some())
+                .filter(|i| serves(&self.nodes[*i]))
                 .collect()
         } else {
             leaders
         };
         if candidates.is_empty() {
-            return Ok(());
+            return None;
         }
-        let index = candidates[self.rng.below(candidates.len() as u64) as usize];
+        Some(candidates[self.rng.below(candidates.len() as u64) as usize])
+    }
+
+    fn client_append(&mut self) -> Result<(), String> {
+        let Some(index) = self.client_target(|node| node.engine.is_some()) else {
+            return Ok(());
+        };
         let count = self.rng.range(1, 4);
         let records: Vec<Bytes> = (0..count)
             .map(|_| {

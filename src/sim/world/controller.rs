@@ -532,18 +532,9 @@ impl World {
 
     /// Sends the workload's next request to a leader (now and then to any node).
     pub(super) fn controller_request(&mut self) -> Result<(), String> {
-        let leaders = self.leaders();
-        let candidates: Vec<usize> = if leaders.is_empty() || self.rng.chance(100_000) {
-            (0..self.nodes.len())
-                .filter(|i| self.nodes[*i].controller.is_some())
-                .collect()
-        } else {
-            leaders
-        };
-        if candidates.is_empty() {
+        let Some(index) = self.client_target(|node| node.controller.is_some()) else {
             return Ok(());
-        }
-        let index = candidates[self.rng.below(candidates.len() as u64) as usize];
+        };
         let Some(ctl) = self.nodes[index].controller.as_ref() else {
             return Ok(());
         };
