@@ -395,7 +395,7 @@ async fn handle_envelope(
 /// `version`, as `kafka-features describe` reads them. As Kafka does, an answer below v4 leaves
 /// out the supported features whose minimum is 0 (older clients cannot read a zero minimum,
 /// KAFKA-17011), and no answer lists a feature finalized at level 0.
-pub fn with_features(
+fn with_features(
     body: &mut ApiVersionsResponse,
     report: &crate::controller::feature_updates::FeatureReport,
     version: i16,
