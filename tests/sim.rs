@@ -63,6 +63,15 @@ fn describe(report: &SimReport, options: &SimOptions) -> String {
     )
 }
 
+/// Fails with the seed's description and replay command unless it passed.
+fn expect_passed(report: &SimReport, options: &SimOptions) {
+    assert!(
+        matches!(report.outcome, Outcome::Passed { .. }),
+        "{}",
+        describe(report, options)
+    );
+}
+
 #[test]
 fn seeds_with_faults_find_no_violation() {
     let count = env_u64("YAKT_SIM_SEEDS", 1_000);
@@ -158,11 +167,7 @@ fn replay() {
         "seed {seed}: {:?}, {} events, {} ms, trace {:016x}",
         report.outcome, report.events, report.virtual_time_ms, report.trace_hash
     );
-    assert!(
-        matches!(report.outcome, Outcome::Passed { .. }),
-        "{}",
-        describe(&report, &options)
-    );
+    expect_passed(&report, &options);
 }
 
 #[test]
@@ -313,11 +318,7 @@ fn disk_regressions_pass() {
     const SEEDS: &[u64] = &[802];
     for seed in SEEDS {
         let report = run_seed(*seed, &options);
-        assert!(
-            matches!(report.outcome, Outcome::Passed { .. }),
-            "{}",
-            describe(&report, &options)
-        );
+        expect_passed(&report, &options);
     }
 }
 
@@ -332,11 +333,7 @@ fn disk_seeds_that_lose_a_segment_rolled_after_recovery() {
     };
     for seed in [5229, 10005] {
         let report = run_seed(seed, &options);
-        assert!(
-            matches!(report.outcome, Outcome::Passed { .. }),
-            "{}",
-            describe(&report, &options)
-        );
+        expect_passed(&report, &options);
     }
 }
 
