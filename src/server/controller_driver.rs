@@ -312,7 +312,7 @@ impl ControllerLoop {
         let acls = &self.controller.committed().image().acls;
         self.authorizer.send_if_modified(|view| {
             let loaded = view.loaded || caught_up;
-            if view.loaded == loaded && view.acls == *acls {
+            if view.loaded == loaded && view.acls.shares(acls) {
                 return false;
             }
             *view = Arc::new(AuthorizerView {
@@ -328,7 +328,7 @@ impl ControllerLoop {
         let image = self.controller.committed().image();
         let (scram, tokens) = (image.scram.credentials(), image.delegation_tokens.tokens());
         self.credentials.send_if_modified(|view| {
-            if view.scram == *scram && view.tokens == *tokens {
+            if Arc::ptr_eq(&view.scram, scram) && Arc::ptr_eq(&view.tokens, tokens) {
                 return false;
             }
             *view = Arc::new(CredentialView {

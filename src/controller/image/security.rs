@@ -4,6 +4,7 @@
 //! removals.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use yakt_wire::{
     AccessControlEntryRecord, ClientQuotaRecord, DelegationTokenRecord, EntityData, MetadataRecord,
@@ -12,10 +13,11 @@ use yakt_wire::{
 
 use crate::controller::error::Inconsistency;
 
-/// ACLs by id.
+/// ACLs by id. The map is shared between clones until one of them changes, so a published
+/// copy costs nothing and [`AclsImage::shares`] tells in O(1) that nothing changed.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AclsImage {
-    acls: BTreeMap<Uuid, AccessControlEntryRecord>,
+    acls: Arc<BTreeMap<Uuid, AccessControlEntryRecord>>,
 }
 
 impl AclsImage {
@@ -24,12 +26,17 @@ impl AclsImage {
         &self.acls
     }
 
+    /// Whether `other` is a clone of this image that neither has changed since.
+    pub fn shares(&self, other: &AclsImage) -> bool {
+        Arc::ptr_eq(&self.acls, &other.acls)
+    }
+
     pub(crate) fn replay(&mut self, record: &AccessControlEntryRecord) {
-        self.acls.insert(record.id, record.clone());
+        Arc::make_mut(&mut self.acls).insert(record.id, record.clone());
     }
 
     pub(crate) fn replay_remove(&mut self, id: Uuid) -> Result<(), Inconsistency> {
-        self.acls
+        Arc::make_mut(&mut self.acls)
             .remove(&id)
             .map(drop)
             .ok_or(Inconsistency::UnknownAcl { id })
@@ -40,26 +47,26 @@ impl AclsImage {
     }
 }
 
-/// SCRAM credentials by user and mechanism.
+/// SCRAM credentials by user and mechanism, shared between clones until one changes.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ScramImage {
-    credentials: BTreeMap<(String, i8), UserScramCredentialRecord>,
+    credentials: Arc<BTreeMap<(String, i8), UserScramCredentialRecord>>,
 }
 
 impl ScramImage {
     /// Every credential, by `(user, mechanism)`.
-    pub fn credentials(&self) -> &BTreeMap<(String, i8), UserScramCredentialRecord> {
+    pub fn credentials(&self) -> &Arc<BTreeMap<(String, i8), UserScramCredentialRecord>> {
         &self.credentials
     }
 
     pub(crate) fn replay(&mut self, record: &UserScramCredentialRecord) {
         let key = (record.name.clone(), record.mechanism);
-        self.credentials.insert(key, record.clone());
+        Arc::make_mut(&mut self.credentials).insert(key, record.clone());
     }
 
     pub(crate) fn replay_remove(&mut self, name: &str, mechanism: i8) -> Result<(), Inconsistency> {
         let key = (name.to_owned(), mechanism);
-        self.credentials
+        Arc::make_mut(&mut self.credentials)
             .remove(&key)
             .map(drop)
             .ok_or(Inconsistency::UnknownScramCredential {
@@ -131,27 +138,53 @@ impl ClientQuotasImage {
     }
 }
 
-/// Delegation tokens by token id.
+/// Delegation tokens by token id, shared between clones until one changes.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DelegationTokensImage {
-    tokens: BTreeMap<String, DelegationTokenRecord>,
+    tokens: Arc<BTreeMap<String, DelegationTokenRecord>>,
 }
 
 impl DelegationTokensImage {
     /// Every token, by id.
-    pub fn tokens(&self) -> &BTreeMap<String, DelegationTokenRecord> {
+    pub fn tokens(&self) -> &Arc<BTreeMap<String, DelegationTokenRecord>> {
         &self.tokens
     }
 
     pub(crate) fn replay(&mut self, record: &DelegationTokenRecord) {
-        self.tokens.insert(record.token_id.clone(), record.clone());
+        Arc::make_mut(&mut self.tokens).insert(record.token_id.clone(), record.clone());
     }
 
     pub(crate) fn replay_remove(&mut self, token_id: &str) {
-        self.tokens.remove(token_id);
+        Arc::make_mut(&mut self.tokens).remove(token_id);
     }
 
     pub(crate) fn write(&self, out: &mut Vec<(MetadataRecord, i16)>) {
         out.extend(self.tokens.values().map(|t| (t.clone().into(), 0)));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clones_share_until_one_changes() {
+        let acl = |id: u8| AccessControlEntryRecord {
+            id: Uuid::from_bytes([id; 16]),
+            ..Default::default()
+        };
+        let mut image = AclsImage::default();
+        image.replay(&acl(1));
+        let published = image.clone();
+        assert!(image.shares(&published));
+
+        image.replay(&acl(2));
+        assert!(!image.shares(&published), "a change must be seen");
+        assert_eq!(published.acls().len(), 1, "the published copy is untouched");
+
+        let published = image.clone();
+        image.replay_remove(Uuid::from_bytes([1; 16])).unwrap();
+        assert!(!image.shares(&published));
+        assert_eq!(published.acls().len(), 2);
     }
 }

@@ -8,6 +8,7 @@
 //! session belongs to the token's owner.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
@@ -21,9 +22,9 @@ use crate::controller::delegation_tokens::token_hmac;
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CredentialView {
     /// SCRAM credentials by `(user, mechanism type)`.
-    pub scram: BTreeMap<(String, i8), UserScramCredentialRecord>,
+    pub scram: Arc<BTreeMap<(String, i8), UserScramCredentialRecord>>,
     /// Delegation tokens by id.
-    pub tokens: BTreeMap<String, DelegationTokenRecord>,
+    pub tokens: Arc<BTreeMap<String, DelegationTokenRecord>>,
     /// `delegation.token.secret.key`: tokens authenticate only when it is set.
     pub token_secret: Option<Password>,
 }
@@ -67,7 +68,7 @@ mod tests {
             ..Default::default()
         };
         CredentialView {
-            tokens: [("tok-1".to_owned(), token)].into(),
+            tokens: Arc::new([("tok-1".to_owned(), token)].into()),
             token_secret: secret.map(Password::new),
             ..CredentialView::default()
         }
