@@ -9,6 +9,7 @@ pub mod commands;
 pub mod config;
 pub mod controller;
 pub mod features;
+pub mod logging;
 pub mod node;
 pub mod raft;
 pub mod scram;

@@ -5,7 +5,6 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
-use tracing_subscriber::EnvFilter;
 
 use yakt::commands;
 use yakt::commands::format::{FormatOptions, InitialQuorum};
@@ -228,19 +227,15 @@ fn main() -> ExitCode {
     }
 }
 
-/// Logs to stderr, filtered by `YAKT_LOG` (else `RUST_LOG`, else `info`); no colors when
-/// `NO_COLOR` is set or stderr is not a terminal.
+/// Logs to stderr, filtered by `YAKT_LOG` (else `RUST_LOG`, else `info`) and then by the
+/// loggers' runtime levels; no colors when `NO_COLOR` is set or stderr is not a terminal.
 fn init_tracing() {
     use std::io::IsTerminal;
-    let filter = EnvFilter::try_from_env("YAKT_LOG")
-        .or_else(|_| EnvFilter::try_from_default_env())
-        .unwrap_or_else(|_| EnvFilter::new("info"));
+    let directives = std::env::var("YAKT_LOG")
+        .or_else(|_| std::env::var("RUST_LOG"))
+        .ok();
     let color = std::env::var_os("NO_COLOR").is_none() && std::io::stderr().is_terminal();
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_ansi(color)
-        .with_writer(std::io::stderr)
-        .init();
+    yakt::logging::install(directives.as_deref(), color);
 }
 
 fn format(args: &FormatArgs) -> anyhow::Result<()> {

@@ -135,6 +135,7 @@ impl Node {
                 controller: Some(controller.clone()),
                 cluster: Some(ClusterInfo {
                     cluster_id: cluster_id.clone(),
+                    node_id: config.node_id,
                 }),
                 security: connection_security(config)?,
             },

@@ -126,6 +126,88 @@ fn kafka_tool_ok(tool: &str, args: &[&str]) -> String {
     expect_success(&output, &format!("kafka-{tool} {}", args.join(" ")))
 }
 
+/// `kafka-configs --entity-type broker-loggers` against controller `id`: its loggers at
+/// their levels; yakt.server set to DEBUG makes the next connection's "accepted" (a debug
+/// event) reach its log, and deleting the level brings INFO back; Kafka's refusals.
+fn check_runtime_log_levels(node: &mut YaktProcess, id: i32) {
+    let bootstrap = node.address();
+    let id = id.to_string();
+    let configs = |action: &[&str]| {
+        let mut args = vec!["--bootstrap-controller", &bootstrap, "--entity-type"];
+        args.extend(["broker-loggers", "--entity-name", &id]);
+        args.extend(action);
+        KafkaTool::run(&kafka_version(), "configs", &args)
+    };
+    let describe = || expect_success(&configs(&["--describe"]), "describe broker-loggers");
+    let level_of = |described: &str, logger: &str| {
+        described
+            .split_whitespace()
+            .find_map(|word| word.strip_prefix(&format!("{logger}=")).map(str::to_owned))
+    };
+    let stderr = node.process().log_dir().join("stderr.log");
+    let accepted = || {
+        std::fs::read_to_string(&stderr)
+            .unwrap()
+            .lines()
+            .filter(|line| line.contains("DEBUG") && line.contains("accepted"))
+            .count()
+    };
+
+    let before = describe();
+    assert_eq!(
+        level_of(&before, "root").as_deref(),
+        Some("INFO"),
+        "{before}"
+    );
+    assert_eq!(level_of(&before, "yakt.server").as_deref(), Some("INFO"));
+    assert_eq!(accepted(), 0, "no debug events at INFO");
+
+    let set = ["--alter", "--add-config", "yakt.server=DEBUG"];
+    expect_success(&configs(&set), "set yakt.server to DEBUG");
+    let after = describe();
+    assert_eq!(level_of(&after, "yakt.server").as_deref(), Some("DEBUG"));
+    assert_eq!(level_of(&after, "yakt.raft").as_deref(), Some("INFO"));
+    assert!(
+        accepted() > 0,
+        "the describe's connection was logged at DEBUG"
+    );
+
+    let unset = ["--alter", "--delete-config", "yakt.server"];
+    expect_success(&configs(&unset), "delete yakt.server's level");
+    let reset = describe();
+    assert_eq!(level_of(&reset, "yakt.server").as_deref(), Some("INFO"));
+    let logged = accepted();
+    describe();
+    assert_eq!(accepted(), logged, "INFO again: no more debug events");
+
+    for (change, error) in [
+        (
+            ["--delete-config", "root"],
+            "Removing the log level of the root logger",
+        ),
+        // The tool checks names against the loggers yakt lists.
+        (
+            ["--add-config", "kafka.server=DEBUG"],
+            "Invalid broker logger(s): kafka.server",
+        ),
+        (
+            ["--add-config", "yakt.raft=LOUD"],
+            "not a supported log level",
+        ),
+    ] {
+        let output = configs(&[&["--alter"][..], &change].concat());
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert!(
+            text.contains(error),
+            "{change:?}: expected {error:?} in\n{text}"
+        );
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn controllers_register_and_a_restarted_one_registers_a_new_incarnation() {
     let root = tempfile::tempdir().unwrap();
@@ -190,6 +272,10 @@ async fn controllers_register_and_a_restarted_one_registers_a_new_incarnation() 
         &["--bootstrap-controller", &bootstrap, "describe"],
     );
     assert!(features.contains("Feature: metadata.version"), "{features}");
+
+    // Log levels change at runtime through the BROKER_LOGGER resource, on a standby too.
+    let standby = *ports.keys().find(|id| **id != leader).unwrap();
+    check_runtime_log_levels(nodes.get_mut(&standby).unwrap(), standby);
 
     // A restarted follower registers again, with a new incarnation id.
     let follower = *ports.keys().find(|id| **id != leader).unwrap();

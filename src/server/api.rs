@@ -251,7 +251,14 @@ pub async fn dispatch(
                     spec.key
                 )
             })?;
-            let response = controller.call(context.clone(), request, version).await?;
+            use super::loggers::{after, before, Routed};
+            let response = match before(services, context, request) {
+                Routed::Controller(request, local) => after(
+                    controller.call(context.clone(), request, version).await?,
+                    local,
+                ),
+                Routed::Answered(answer) => answer,
+            };
             encode_response_kind(correlation_id, spec.key, version, &response)
         }
         (Handler::Envelope, RequestKind::Envelope(envelope)) => {
@@ -353,12 +360,26 @@ async fn handle_envelope(
         &services.raft,
     ) {
         (Handler::Controller, body, Some(controller), _) => {
+            let (body, local) = match super::loggers::before(services, &context, body) {
+                super::loggers::Routed::Controller(body, local) => (body, local),
+                super::loggers::Routed::Answered(answered) => {
+                    return match encode_response_kind(correlation_id, key, version, &answered) {
+                        Ok(frame) => {
+                            EnvelopeResponse::default().with_response_data(Some(frame.slice(4..)))
+                        }
+                        Err(_) => refuse(INVALID_REQUEST),
+                    }
+                }
+            };
             match controller.call(context, body, version).await {
                 // Leadership was lost while the request was handled.
                 Ok(_) if !controller.is_active() => {
                     return refuse(super::controller_api::NOT_CONTROLLER)
                 }
-                Ok(response) => encode_response_kind(correlation_id, key, version, &response),
+                Ok(response) => {
+                    let response = super::loggers::after(response, local);
+                    encode_response_kind(correlation_id, key, version, &response)
+                }
                 Err(_) => return refuse(super::controller_api::NOT_CONTROLLER),
             }
         }

@@ -31,6 +31,8 @@ pub const UNSUPPORTED_ENDPOINT_TYPE: i16 = 115;
 pub struct ClusterInfo {
     /// `cluster.id` from meta.properties.
     pub cluster_id: String,
+    /// This node's id.
+    pub node_id: i32,
 }
 
 /// What one DescribeCluster is answered from.
@@ -165,6 +167,7 @@ mod tests {
     ) -> DescribeClusterResponse {
         let cluster = ClusterInfo {
             cluster_id: "c-id".into(),
+            node_id: 1,
         };
         let input = DescribeClusterInput {
             cluster: &cluster,

@@ -16,6 +16,7 @@ pub mod controller_api;
 pub mod controller_driver;
 pub mod controller_registration;
 pub mod frame;
+pub mod loggers;
 pub mod raft_driver;
 pub mod sasl;
 pub mod tls;

@@ -305,7 +305,8 @@ impl Controller {
         }
     }
 
-    /// BROKER_LOGGER: only this node's own id (yakt has no loggers to list).
+    /// BROKER_LOGGER: only this node's own id; `server::loggers` lists the process's loggers
+    /// in the configs left empty here.
     fn describe_broker_loggers(
         &self,
         name: &str,
