@@ -227,21 +227,35 @@ pub fn local_host_name() -> String {
         .unwrap_or_else(|| "localhost".to_owned())
 }
 
-/// Exponential backoff: `INITIAL_BACKOFF` doubled per consecutive failure, at most
-/// `MAX_BACKOFF` (Kafka's 2% jitter is left out).
+/// Exponential backoff as Kafka's `ExponentialBackoff`: `INITIAL_BACKOFF` doubled per
+/// consecutive failure, times a random factor within ±`JITTER` (so controllers that failed
+/// together do not retry together), at most `MAX_BACKOFF`.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct Backoff {
     failures: u32,
 }
 
+/// Kafka's `ControllerRegistrationManager` jitter.
+const JITTER: f64 = 0.02;
+
 impl Backoff {
     /// The wait after one more failure.
     pub fn next_delay(&mut self) -> Duration {
-        let delay = INITIAL_BACKOFF
-            .saturating_mul(1u32 << self.failures.min(20))
-            .min(MAX_BACKOFF);
+        let mut bytes = [0u8; 8];
+        // Without a random source the wait is simply not spread.
+        let unit = match getrandom::fill(&mut bytes) {
+            Ok(()) => (u64::from_le_bytes(bytes) >> 11) as f64 / (1u64 << 53) as f64,
+            Err(_) => 0.5,
+        };
+        self.next_delay_with(unit)
+    }
+
+    /// The wait after one more failure, `unit` in [0, 1) choosing the random factor.
+    fn next_delay_with(&mut self, unit: f64) -> Duration {
+        let term = INITIAL_BACKOFF.saturating_mul(1u32 << self.failures.min(20));
         self.failures = self.failures.saturating_add(1);
-        delay
+        let factor = 1.0 - JITTER + 2.0 * JITTER * unit;
+        term.mul_f64(factor).min(MAX_BACKOFF)
     }
 
     /// Forgets the failures.
@@ -716,13 +730,26 @@ mod tests {
     #[test]
     fn backoff_doubles_from_100_ms_up_to_120_s_and_resets() {
         let mut backoff = Backoff::default();
-        let delays: Vec<_> = (0..4).map(|_| backoff.next_delay()).collect();
+        let delays: Vec<_> = (0..4).map(|_| backoff.next_delay_with(0.5)).collect();
         assert_eq!(delays, [100, 200, 400, 800].map(Duration::from_millis));
         for _ in 0..30 {
             backoff.next_delay();
         }
-        assert_eq!(backoff.next_delay(), MAX_BACKOFF);
+        assert_eq!(backoff.next_delay_with(0.99), MAX_BACKOFF);
         backoff.reset();
-        assert_eq!(backoff.next_delay(), INITIAL_BACKOFF);
+        assert_eq!(backoff.next_delay_with(0.5), INITIAL_BACKOFF);
+    }
+
+    #[test]
+    fn backoff_spreads_each_wait_by_two_percent() {
+        let at = |unit: f64| Backoff { failures: 3 }.next_delay_with(unit);
+        assert_eq!(at(0.0), Duration::from_millis(784));
+        assert_eq!(at(0.5), Duration::from_millis(800));
+        assert!(at(0.999_999) < Duration::from_millis(816));
+        let spread: std::collections::BTreeSet<_> = (0..64)
+            .map(|_| Backoff { failures: 3 }.next_delay())
+            .collect();
+        assert!(spread.len() > 1, "random factors differ: {spread:?}");
+        assert!(spread.iter().all(|d| (784..816).contains(&d.as_millis())));
     }
 }
