@@ -24,6 +24,7 @@ use crate::config::{ControllerConfig, Endpoint};
 use crate::controller::snapshots::SnapshotPolicy;
 use crate::controller::{Controller, ControllerSettings};
 use crate::raft::{self, RaftConfig, RaftEngine};
+use crate::server::admin::{AdminListener, AdminState};
 use crate::server::client::PeerOptions;
 use crate::server::cluster::ClusterInfo;
 use crate::server::connection::ConnectionSecurity;
@@ -42,6 +43,7 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 #[derive(Debug)]
 pub struct Node {
     server: ServerHandle,
+    admin: Option<AdminListener>,
     raft: RaftDriver,
     controller_task: tokio::task::JoinHandle<anyhow::Result<()>>,
     registration_task: tokio::task::JoinHandle<()>,
@@ -148,6 +150,22 @@ impl Node {
             features: controller.features().supported,
         };
         let incarnation_id = registration.incarnation_id;
+        let admin = match &config.admin_listener {
+            Some(address) => {
+                let state = AdminState {
+                    node_id: config.node_id,
+                    cluster_id: cluster_id.clone(),
+                    raft: raft.handle(),
+                    controller: controller.clone(),
+                };
+                let addr = resolve_host_port(address).await?;
+                let listener = AdminListener::start(addr, state)
+                    .await
+                    .with_context(|| format!("yakt.admin.listener {addr}"))?;
+                Some(listener)
+            }
+            None => None,
+        };
         let registration_task = RegistrationTask {
             registration,
             controller,
@@ -166,6 +184,7 @@ impl Node {
         );
         Ok(Node {
             server,
+            admin,
             raft,
             controller_task,
             registration_task,
@@ -185,6 +204,11 @@ impl Node {
             .iter()
             .find(|(n, _)| n == name)
             .map(|(_, addr)| *addr)
+    }
+
+    /// The bound address of the admin listener, if configured.
+    pub fn admin_addr(&self) -> Option<SocketAddr> {
+        self.admin.as_ref().map(AdminListener::local_addr)
     }
 
     /// The incarnation id this process registers with (KIP-919), new on every start.
@@ -220,6 +244,9 @@ impl Node {
         self.controller_task.abort();
         if let Err(error) = self.raft.shutdown(SHUTDOWN_GRACE).await {
             tracing::error!(%error, "raft stopped with an error");
+        }
+        if let Some(admin) = self.admin {
+            admin.shutdown();
         }
         self.server.shutdown().await;
     }
@@ -484,4 +511,13 @@ async fn resolve(endpoint: &Endpoint) -> anyhow::Result<SocketAddr> {
         })?
         .next()
         .with_context(|| format!("no address for listener host {:?}", endpoint.host))
+}
+
+/// The address `yakt.admin.listener` names.
+async fn resolve_host_port(address: &crate::config::HostPort) -> anyhow::Result<SocketAddr> {
+    tokio::net::lookup_host((address.host.as_str(), address.port))
+        .await
+        .with_context(|| format!("cannot resolve {}:{}", address.host, address.port))?
+        .next()
+        .with_context(|| format!("no address for {:?}", address.host))
 }

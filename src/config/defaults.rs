@@ -120,6 +120,9 @@ pub const METADATA_SNAPSHOT_MAX_INTERVAL_MS_DEFAULT: i64 = 60 * 60 * 1000;
 
 /// `socket.request.max.bytes` (`SocketServerConfigs`): at least 1.
 pub const SOCKET_REQUEST_MAX_BYTES: &str = "socket.request.max.bytes";
+/// yakt's own key (Kafka ignores it): `host:port` of the HTTP listener serving the JSON admin
+/// API, its stream of metadata changes and Prometheus metrics; unset, there is none.
+pub const YAKT_ADMIN_LISTENER: &str = "yakt.admin.listener";
 /// `SocketServerConfigs.SOCKET_REQUEST_MAX_BYTES_DEFAULT`: 100 MiB.
 pub const SOCKET_REQUEST_MAX_BYTES_DEFAULT: i32 = 100 * 1024 * 1024;
 /// `socket.send.buffer.bytes` (`SocketServerConfigs`): SO_SNDBUF of every connection; -1 the

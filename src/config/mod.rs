@@ -113,6 +113,8 @@ pub struct ControllerConfig {
     pub metadata_snapshot_max_interval_ms: i64,
     /// `socket.request.max.bytes`: the largest request frame accepted. 100 MiB.
     pub socket_request_max_bytes: i32,
+    /// `yakt.admin.listener`: where the HTTP admin API and metrics listen, if anywhere.
+    pub admin_listener: Option<HostPort>,
     /// `socket.send.buffer.bytes`: each connection's send buffer; -1 the system's default.
     pub socket_send_buffer_bytes: i32,
     /// `socket.receive.buffer.bytes`: each connection's receive buffer; -1 the system's.
@@ -275,6 +277,7 @@ impl ControllerConfig {
                 SOCKET_REQUEST_MAX_BYTES_DEFAULT,
                 Some(1),
             )?,
+            admin_listener: read_admin_listener(r)?,
             socket_send_buffer_bytes: r.int(
                 SOCKET_SEND_BUFFER_BYTES,
                 SOCKET_BUFFER_BYTES_DEFAULT,
@@ -432,6 +435,27 @@ fn read_process_roles(reader: &mut Reader<'_>) -> Result<Vec<ProcessRole>, Confi
 }
 
 /// `log.dirs` (else `log.dir`) and `metadata.log.dir` (else the first log directory).
+/// `yakt.admin.listener`: `host:port` (an empty host listens on every address).
+fn read_admin_listener(reader: &mut Reader<'_>) -> Result<Option<HostPort>, ConfigError> {
+    let Some(raw) = reader.string(YAKT_ADMIN_LISTENER) else {
+        return Ok(None);
+    };
+    let parsed = match raw.strip_prefix(':') {
+        Some(port) => port.parse().ok().map(|port| HostPort {
+            host: "0.0.0.0".to_owned(),
+            port,
+        }),
+        None => HostPort::parse(&raw),
+    };
+    parsed.map(Some).ok_or_else(|| {
+        ConfigError::invalid(
+            YAKT_ADMIN_LISTENER,
+            &raw,
+            "an address of the form {host}:{port}",
+        )
+    })
+}
+
 fn read_log_dirs(reader: &mut Reader<'_>) -> Result<(Vec<PathBuf>, PathBuf), ConfigError> {
     let log_dirs = match reader.list(LOG_DIRS)? {
         Some(dirs) => dirs,

@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use kafka_protocol::messages::{RequestKind, ResponseKind};
-use tokio::sync::{mpsc, oneshot, watch};
+use tokio::sync::{broadcast, mpsc, oneshot, watch};
 use yakt_log::FileSystem;
 use yakt_wire::{encode_frame, records_of, BatchView, MetadataRecord};
 
@@ -29,7 +29,7 @@ use crate::controller::context::RequestContext;
 use crate::controller::delegation_tokens::TokenExpiryTimer;
 use crate::controller::feature_updates::FeatureReport;
 use crate::controller::snapshots::{snapshot_of, SnapshotPolicy};
-use crate::controller::Controller;
+use crate::controller::{Controller, MetadataImage};
 
 /// How often the active controller checks its timers (idle NoOpRecords, broker sessions).
 const TICK: Duration = Duration::from_millis(100);
@@ -42,10 +42,40 @@ struct Call {
     reply: oneshot::Sender<ResponseKind>,
 }
 
+/// A read of the committed image, run inside the loop: the image and the offset it is at.
+type Query = Box<dyn FnOnce(&MetadataImage, i64) + Send>;
+
+/// How many committed changes a slow [`ControllerHandle::changes`] receiver may fall behind
+/// before it misses some (it is told how many).
+const CHANGES_BACKLOG: usize = 4096;
+
+/// What the committed metadata became, in log order.
+#[derive(Debug, Clone)]
+pub enum MetadataChange {
+    /// A committed batch, replayed.
+    Batch {
+        /// Its last offset.
+        last_offset: i64,
+        /// The leader epoch it was written in.
+        epoch: i32,
+        /// The record batch as in the log.
+        batch: Bytes,
+    },
+    /// The image was replaced by a snapshot's.
+    Snapshot {
+        /// The offset the snapshot ends before.
+        end_offset: i64,
+        /// Its epoch.
+        epoch: i32,
+    },
+}
+
 /// A handle to the controller event loop.
 #[derive(Clone, Debug)]
 pub struct ControllerHandle {
     inbox: mpsc::Sender<Call>,
+    queries: mpsc::Sender<Query>,
+    changes: broadcast::Sender<MetadataChange>,
     features: watch::Receiver<FeatureReport>,
     active: watch::Receiver<bool>,
     registrations: watch::Receiver<RegistrationView>,
@@ -74,6 +104,30 @@ impl ControllerHandle {
         answer
             .await
             .map_err(|_| anyhow::anyhow!("the controller stopped before answering"))
+    }
+
+    /// Runs `read` on the committed image (and the offset of its last record) inside the
+    /// controller loop and returns its result.
+    pub async fn query<T: Send + 'static>(
+        &self,
+        read: impl FnOnce(&MetadataImage, i64) -> T + Send + 'static,
+    ) -> anyhow::Result<T> {
+        let (reply, answer) = oneshot::channel();
+        let query: Query = Box::new(move |image, offset| {
+            let _ = reply.send(read(image, offset));
+        });
+        self.queries
+            .send(query)
+            .await
+            .map_err(|_| anyhow::anyhow!("the controller has stopped"))?;
+        answer
+            .await
+            .map_err(|_| anyhow::anyhow!("the controller stopped before answering"))
+    }
+
+    /// The committed changes from now on, as they are replayed.
+    pub fn changes(&self) -> broadcast::Receiver<MetadataChange> {
+        self.changes.subscribe()
     }
 
     /// Whether this node is the active controller (a standby refuses forwarded requests at the
@@ -151,6 +205,8 @@ pub fn spawn(
     tokio::task::JoinHandle<anyhow::Result<()>>,
 ) {
     let (inbox, calls) = mpsc::channel(1024);
+    let (queries, query_inbox) = mpsc::channel(64);
+    let (changes, _) = broadcast::channel(CHANGES_BACKLOG);
     let (features_tx, features) = watch::channel(start.controller.feature_report());
     let (active_tx, active) = watch::channel(false);
     let (registrations_tx, registrations) =
@@ -200,11 +256,14 @@ pub fn spawn(
         authorizer: authorizer_tx,
         credentials: credentials_tx,
         last_snapshot_end: -1,
+        changes: changes.clone(),
     };
-    let task = tokio::spawn(event_loop.run(start.events, calls));
+    let task = tokio::spawn(event_loop.run(start.events, calls, query_inbox));
     (
         ControllerHandle {
             inbox,
+            queries,
+            changes,
             features,
             active,
             registrations,
@@ -235,6 +294,7 @@ struct ControllerLoop {
     authorizer: watch::Sender<Arc<AuthorizerView>>,
     credentials: watch::Sender<Arc<CredentialView>>,
     last_snapshot_end: i64,
+    changes: broadcast::Sender<MetadataChange>,
 }
 
 impl ControllerLoop {
@@ -242,6 +302,7 @@ impl ControllerLoop {
         mut self,
         mut events: mpsc::UnboundedReceiver<RaftEvent>,
         mut calls: mpsc::Receiver<Call>,
+        mut queries: mpsc::Receiver<Query>,
     ) -> anyhow::Result<()> {
         let mut tick = tokio::time::interval(TICK);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -256,6 +317,9 @@ impl ControllerLoop {
                     Some(call) => self.on_call(call).await?,
                     None => return Ok(()),
                 },
+                Some(query) = queries.recv() => {
+                    query(self.controller.committed().image(), self.last_committed_offset);
+                }
                 _ = tick.tick() => self.on_tick().await?,
             }
         }
@@ -271,6 +335,11 @@ impl ControllerLoop {
             } => {
                 self.replay_batch(&batch)?;
                 self.last_committed_offset = last_offset;
+                let _ = self.changes.send(MetadataChange::Batch {
+                    last_offset,
+                    epoch,
+                    batch: batch.clone(),
+                });
                 self.snapshot_policy.on_commit(batch.len() as i64, now_ms());
                 self.complete_waiting(last_offset);
                 if self.state == (State::Claiming { epoch }) {
@@ -285,6 +354,9 @@ impl ControllerLoop {
             RaftEvent::SnapshotLoaded { end_offset, epoch } => {
                 self.load_snapshot(end_offset, epoch)?;
                 self.last_committed_offset = end_offset - 1;
+                let _ = self
+                    .changes
+                    .send(MetadataChange::Snapshot { end_offset, epoch });
                 self.publish_registrations();
                 self.publish_authorizer(end_offset - 1);
                 self.publish_credentials();

@@ -5,6 +5,7 @@
 //! [`ServerHandle::shutdown`] (wired to SIGTERM/SIGINT by the binary) it stops accepting, lets
 //! every connection finish the requests it already read, and returns.
 
+pub mod admin;
 pub mod api;
 
 pub use api::Services;
