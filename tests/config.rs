@@ -226,6 +226,23 @@ fn log_dir_is_used_when_log_dirs_is_not_set() {
     );
 }
 
+#[test]
+fn admin_listener_is_optional_host_and_port() {
+    let config = ControllerConfig::parse_str(&minimal("")).unwrap();
+    assert_eq!(config.admin_listener, None);
+    let config =
+        ControllerConfig::parse_str(&minimal("yakt.admin.listener=127.0.0.1:9644")).unwrap();
+    let admin = config.admin_listener.unwrap();
+    assert_eq!((admin.host.as_str(), admin.port), ("127.0.0.1", 9644));
+    let config = ControllerConfig::parse_str(&minimal("yakt.admin.listener=:9644")).unwrap();
+    let admin = config.admin_listener.unwrap();
+    assert_eq!((admin.host.as_str(), admin.port), ("0.0.0.0", 9644));
+    for bad in ["9644", "host:port", "host:70000"] {
+        let error = error_of(&minimal(&format!("yakt.admin.listener={bad}")));
+        assert!(error.to_string().contains("yakt.admin.listener"), "{error}");
+    }
+}
+
 // ---------------------------------------------------------------- properties syntax
 
 #[test]
