@@ -218,8 +218,22 @@ fn is_valid_software_field(value: &StrBytes) -> bool {
     }
 }
 
-/// Runs the handler for a parsed request and encodes its response frame.
+/// Runs the handler for a parsed request and encodes its response frame, counting it and its
+/// time in the request metrics (`server::admin::metrics`).
 pub async fn dispatch(
+    services: &Services,
+    context: &RequestContext,
+    spec: &ApiSpec,
+    header: RequestHeader,
+    request: RequestKind,
+) -> anyhow::Result<Bytes> {
+    let started = std::time::Instant::now();
+    let answer = answer(services, context, spec, header, request).await;
+    super::admin::metrics::record_request(spec.key, started.elapsed(), answer.is_ok());
+    answer
+}
+
+async fn answer(
     services: &Services,
     context: &RequestContext,
     spec: &ApiSpec,
