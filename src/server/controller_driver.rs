@@ -437,6 +437,7 @@ impl ControllerLoop {
         self.controller.activate(now);
         self.state = State::Active { epoch };
         let _ = self.active.send(true);
+        super::admin::metrics::new_active_controller();
         self.noop = Some(NoOpTimer::new(
             self.controller.settings().metadata_max_idle_interval_ms,
             now,
@@ -583,6 +584,7 @@ impl ControllerLoop {
         }
         let now = now_ms();
         while let Some(fence) = self.controller.fence_stale_broker(now) {
+            super::admin::metrics::broker_heartbeat_timed_out();
             if self.append(&fence.records, |_, _| {}).await?.is_none() {
                 return Ok(());
             }
