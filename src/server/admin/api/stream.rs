@@ -141,3 +141,132 @@ fn write_line(value: &Value, out: &mut Vec<u8>) {
     let _ = serde_json::to_writer(&mut *out, value);
     out.push(b'\n');
 }
+
+#[cfg(test)]
+mod tests {
+    use yakt_wire::{
+        push_metadata, BatchBuilder, MetadataRecord, PartitionRecord, TopicRecord, Uuid,
+    };
+
+    use super::*;
+    use crate::raft::control::start_of_epoch_batch;
+
+    fn lines(change: &MetadataChange) -> Vec<Value> {
+        let mut out = Vec::new();
+        write_change(change, &mut out);
+        let text = String::from_utf8(out).unwrap();
+        assert!(text.ends_with('\n'));
+        text.lines()
+            .map(|line| serde_json::from_str(line).unwrap())
+            .collect()
+    }
+
+    fn batch(last_offset: i64, epoch: i32, batch: Bytes) -> MetadataChange {
+        MetadataChange::Batch {
+            last_offset,
+            epoch,
+            batch,
+        }
+    }
+
+    #[test]
+    fn each_record_of_a_data_batch_is_a_line_with_its_offset() {
+        let topic_id = Uuid::new(1, 2);
+        let mut builder = BatchBuilder::new(10, 3, 0);
+        let topic = TopicRecord {
+            name: "orders".into(),
+            topic_id,
+            ..Default::default()
+        };
+        let partition = PartitionRecord {
+            topic_id,
+            replicas: vec![1],
+            isr: vec![1],
+            leader: 1,
+            ..Default::default()
+        };
+        push_metadata(&mut builder, &MetadataRecord::from(topic), 0).unwrap();
+        push_metadata(&mut builder, &MetadataRecord::from(partition), 1).unwrap();
+        let lines = lines(&batch(11, 3, builder.build()));
+        let id = topic_id.to_string();
+        assert_eq!(
+            lines[0],
+            json!({"offset": 10, "epoch": 3, "type": "TOPIC_RECORD", "version": 0,
+                   "data": {"name": "orders", "topicId": id}})
+        );
+        assert_eq!(lines[1]["offset"], 11);
+        assert_eq!(lines[1]["type"], "PARTITION_RECORD");
+        assert_eq!(lines[1]["version"], 1);
+        assert_eq!(lines[1]["data"]["isr"], json!([1]));
+        assert_eq!(lines.len(), 2);
+        // Keys in Kafka's order: where a record is, then what it is.
+        let keys: Vec<&String> = lines[0].as_object().unwrap().keys().collect();
+        assert_eq!(keys, ["offset", "epoch", "type", "version", "data"]);
+    }
+
+    #[test]
+    fn control_records_are_typed_by_kafkas_control_record_names() {
+        let control = start_of_epoch_batch(5, 2, 0, 1, [1, 2, 3], [1, 2], None);
+        let lines = lines(&batch(5, 2, control));
+        assert_eq!(
+            lines,
+            [
+                json!({"offset": 5, "epoch": 2, "type": "LEADER_CHANGE", "version": 0,
+                    "data": {"version": 0, "leaderId": 1,
+                             "voters": [{"voterId": 1}, {"voterId": 2}, {"voterId": 3}],
+                             "grantingVoters": [{"voterId": 1}, {"voterId": 2}]}})
+            ]
+        );
+    }
+
+    #[test]
+    fn a_snapshot_and_an_undecodable_batch_are_one_line_each() {
+        let snapshot = MetadataChange::Snapshot {
+            end_offset: 100,
+            epoch: 4,
+        };
+        assert_eq!(
+            lines(&snapshot),
+            [json!({"snapshot": {"endOffset": 100, "epoch": 4}})]
+        );
+        let garbage = lines(&batch(7, 1, Bytes::from_static(b"not a batch")));
+        assert_eq!(garbage.len(), 1);
+        assert_eq!(garbage[0]["offset"], 7);
+        assert!(garbage[0]["error"].is_string());
+    }
+
+    #[tokio::test]
+    async fn a_reader_that_fell_behind_is_told_how_many_it_missed_then_goes_on() {
+        let (sender, changes) = broadcast::channel(2);
+        let streams = OpenStreams::default();
+        let feed = Feed {
+            changes,
+            _open: streams.open(),
+        };
+        for end_offset in 1..=5 {
+            let epoch = 1;
+            sender
+                .send(MetadataChange::Snapshot { end_offset, epoch })
+                .unwrap();
+        }
+        drop(sender);
+        let mut texts = Vec::new();
+        let mut next = Some(feed);
+        while let Some(feed) = next.take() {
+            assert_eq!(streams.count(), 1);
+            if let Some((Ok(chunk), feed)) = next_chunk(feed).await {
+                texts.push(String::from_utf8(chunk.to_vec()).unwrap());
+                next = Some(feed);
+            }
+        }
+        assert_eq!(
+            texts,
+            [
+                "{\"lagged\":3}\n",
+                "{\"snapshot\":{\"endOffset\":4,\"epoch\":1}}\n",
+                "{\"snapshot\":{\"endOffset\":5,\"epoch\":1}}\n",
+            ]
+        );
+        assert_eq!(streams.count(), 0, "the ended stream is no longer counted");
+    }
+}
