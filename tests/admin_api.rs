@@ -138,15 +138,25 @@ impl Stream {
     }
 
     async fn read_chunk(&mut self) {
+        assert!(self.try_read_chunk().await, "the stream ended");
+    }
+
+    /// Reads one chunk; false at the last (empty) chunk, which ends the body.
+    async fn try_read_chunk(&mut self) -> bool {
         let body = &mut self.response.body;
         let mut size = String::new();
         body.read_line(&mut size).await.unwrap();
         let size = usize::from_str_radix(size.trim_end(), 16).unwrap();
-        assert!(size > 0, "the stream ended");
         let mut chunk = vec![0; size + 2];
         body.read_exact(&mut chunk).await.unwrap();
         assert!(chunk.ends_with(b"\r\n"));
         self.pending.extend_from_slice(&chunk[..size]);
+        size > 0
+    }
+
+    /// Reads until the body ends.
+    async fn until_end(&mut self) {
+        while self.try_read_chunk().await {}
     }
 }
 
@@ -381,5 +391,11 @@ async fn the_admin_api_shows_what_committed_and_streams_it() {
         (status["openStreams"] == 0).then_some(())
     })
     .await;
+
+    // The node stops: an open stream ends (the last chunk), it does not hang.
+    let mut stream = Stream::open(admin).await;
     node.shutdown().await;
+    tokio::time::timeout(DEADLINE, stream.until_end())
+        .await
+        .expect("the stream ended with the node");
 }

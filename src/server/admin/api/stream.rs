@@ -6,7 +6,7 @@
 //!
 //! The stream is the response body: when the client goes away the server drops it, and with
 //! it the subscription ([`OpenStreams`] counts the live ones). It ends when the controller
-//! loop stops.
+//! loop stops (the node shuts down), as the views that loop publishes close then.
 
 use std::convert::Infallible;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -20,11 +20,13 @@ use axum::Extension;
 use bytes::Bytes;
 use serde_json::{json, Map, Value};
 use tokio::sync::broadcast::{self, error::RecvError};
+use tokio::sync::watch;
 use yakt_wire::{records_of, BatchView, LogRecord};
 
 use super::control_json;
 use crate::server::admin::AdminState;
 use crate::server::controller_driver::MetadataChange;
+use crate::server::controller_registration::RegistrationView;
 
 /// How many `/v1/stream` responses are open.
 #[derive(Debug, Clone, Default)]
@@ -55,7 +57,14 @@ impl Drop for OpenStream {
 /// A subscriber's state between chunks.
 struct Feed {
     changes: broadcast::Receiver<MetadataChange>,
+    /// A view the controller loop publishes: it closes when the loop stops.
+    controller: watch::Receiver<RegistrationView>,
     _open: OpenStream,
+}
+
+/// Returns once the sender of `view` is gone.
+async fn closed<T>(view: &mut watch::Receiver<T>) {
+    while view.changed().await.is_ok() {}
 }
 
 pub(crate) async fn stream(
@@ -64,6 +73,7 @@ pub(crate) async fn stream(
 ) -> Response {
     let feed = Feed {
         changes: state.controller.changes(),
+        controller: state.controller.registration_view(),
         _open: streams.open(),
     };
     let body = Body::from_stream(futures::stream::unfold(feed, next_chunk));
@@ -73,7 +83,12 @@ pub(crate) async fn stream(
 /// The lines of the next change; `None` once the controller loop has stopped.
 async fn next_chunk(mut feed: Feed) -> Option<(Result<Bytes, Infallible>, Feed)> {
     let mut out = Vec::new();
-    match feed.changes.recv().await {
+    let next = tokio::select! {
+        biased;
+        next = feed.changes.recv() => next,
+        () = closed(&mut feed.controller) => return None,
+    };
+    match next {
         Ok(change) => write_change(&change, &mut out),
         Err(RecvError::Lagged(dropped)) => write_line(&json!({ "lagged": dropped }), &mut out),
         Err(RecvError::Closed) => return None,
@@ -239,8 +254,10 @@ mod tests {
     async fn a_reader_that_fell_behind_is_told_how_many_it_missed_then_goes_on() {
         let (sender, changes) = broadcast::channel(2);
         let streams = OpenStreams::default();
+        let (_loop_alive, controller) = watch::channel(RegistrationView::default());
         let feed = Feed {
             changes,
+            controller,
             _open: streams.open(),
         };
         for end_offset in 1..=5 {
@@ -268,5 +285,23 @@ mod tests {
             ]
         );
         assert_eq!(streams.count(), 0, "the ended stream is no longer counted");
+    }
+
+    #[tokio::test]
+    async fn the_stream_ends_when_the_controller_loop_stops() {
+        let (_sender, changes) = broadcast::channel(2);
+        let (loop_alive, controller) = watch::channel(RegistrationView::default());
+        let streams = OpenStreams::default();
+        let feed = Feed {
+            changes,
+            controller,
+            _open: streams.open(),
+        };
+        let next = tokio::spawn(next_chunk(feed));
+        loop_alive.send_modify(|view| view.caught_up = true);
+        drop(loop_alive);
+        let ended = next.await.unwrap();
+        assert!(ended.is_none(), "no chunk after the loop stopped");
+        assert_eq!(streams.count(), 0);
     }
 }
