@@ -369,6 +369,23 @@ async fn the_admin_api_shows_what_committed_and_streams_it() {
     assert_eq!(code, 404);
     assert_eq!(error["error"], "unknown topic: no-such-topic");
 
+    let (code, error) = get(admin, "/v1/no-such-endpoint").await;
+    assert_eq!(code, 404);
+    assert_eq!(error["error"], "no such endpoint: /v1/no-such-endpoint");
+
+    // The node registers itself (KIP-919) once its image caught up.
+    let controllers = wait_for("the controller's registration", || async {
+        let (code, controllers) = get(admin, "/v1/controllers").await;
+        assert_eq!(code, 200);
+        (controllers.as_array().unwrap().len() == 1).then_some(controllers)
+    })
+    .await;
+    assert_eq!(controllers[0]["id"], 1);
+    let listener = &controllers[0]["listeners"][0];
+    assert_eq!(listener["name"], "CONTROLLER");
+    assert_eq!(listener["port"], kafka.port());
+    assert_eq!(listener["securityProtocol"], "PLAINTEXT");
+
     let (code, brokers) = get(admin, "/v1/brokers").await;
     assert_eq!(code, 200);
     assert_eq!(brokers[0]["id"], BROKER);

@@ -12,7 +12,7 @@ mod topics;
 
 use std::sync::Arc;
 
-use axum::http::StatusCode;
+use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Extension, Json, Router};
@@ -31,6 +31,12 @@ pub fn routes() -> Router<Arc<AdminState>> {
         .route("/v1/topics/{name}", get(topics::describe))
         .route("/v1/stream", get(stream::stream))
         .layer(Extension(OpenStreams::default()))
+        .fallback(unknown_path)
+}
+
+/// Any other path: 404 in the API's error form.
+async fn unknown_path(uri: Uri) -> ApiError {
+    ApiError::not_found(format!("no such endpoint: {}", uri.path()))
 }
 
 /// A refused or failed request: its status and message, answered as `{"error": "..."}`.
