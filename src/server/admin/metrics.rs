@@ -21,6 +21,7 @@ pub mod registry;
 pub mod text;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::extract::State;
 use axum::http::header::CONTENT_TYPE;
@@ -40,10 +41,25 @@ pub fn routes() -> Router<Arc<AdminState>> {
     Router::new().route("/metrics", get(scrape))
 }
 
+/// How long a scrape waits for the controller loop to count the image (Prometheus' default
+/// scrape timeout is 10 s); past it the image's figures are left out of that scrape.
+const IMAGE_QUERY_TIMEOUT: Duration = Duration::from_secs(5);
+
 async fn scrape(
     State(state): State<Arc<AdminState>>,
 ) -> ([(axum::http::HeaderName, &'static str); 1], String) {
-    let image = state.controller.query(ImageFigures::of).await.ok();
+    let query = state.controller.query(ImageFigures::of);
+    let image = match tokio::time::timeout(IMAGE_QUERY_TIMEOUT, query).await {
+        Ok(Ok(figures)) => Some(figures),
+        Ok(Err(error)) => {
+            tracing::warn!(%error, "metrics: the controller loop did not count the image");
+            None
+        }
+        Err(_) => {
+            tracing::warn!("metrics: the controller loop was too busy to count the image");
+            None
+        }
+    };
     let mut out = Exposition::new();
     write_controller(&mut out, state.controller.is_active(), image.as_ref());
     write_raft(&mut out, &state.raft.status());
