@@ -134,7 +134,7 @@ pub fn write_raft(out: &mut Exposition, status: &RaftStatus) {
     out.family(
         name,
         Kind::Gauge,
-        "1 for this node's raft role, 0 for the others (kafka.server:type=raft-metrics,name=current-state).",
+        "1 for this node's raft role, 0 for the others (kafka.server:type=raft-metrics,name=current-state, a string there; Kafka reports a resigned leader as unattached and has no separate voted or observer here).",
     );
     for role in ROLES {
         let value = f64::from(u8::from(status.role == role));
