@@ -245,10 +245,10 @@ impl Node {
         if let Err(error) = self.raft.shutdown(SHUTDOWN_GRACE).await {
             tracing::error!(%error, "raft stopped with an error");
         }
-        if let Some(admin) = self.admin {
-            admin.shutdown();
-        }
         self.server.shutdown().await;
+        if let Some(admin) = self.admin {
+            admin.shutdown().await;
+        }
     }
 }
 

@@ -95,6 +95,30 @@ async fn send_get(addr: SocketAddr, path: &str) -> Response {
     }
 }
 
+/// A connection that asked for the status without `Connection: close` and read the whole
+/// answer: idle, kept alive by the server.
+async fn keep_alive_status(addr: SocketAddr) -> BufReader<TcpStream> {
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    let request = format!("GET /v1/status HTTP/1.1\r\nHost: {addr}\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut reader = BufReader::new(stream);
+    let mut length = None;
+    loop {
+        let mut line = String::new();
+        reader.read_line(&mut line).await.unwrap();
+        let line = line.trim_end().to_lowercase();
+        if line.is_empty() {
+            break;
+        }
+        if let Some(value) = line.strip_prefix("content-length:") {
+            length = value.trim().parse::<usize>().ok();
+        }
+    }
+    let mut body = vec![0; length.expect("a Content-Length framed answer")];
+    reader.read_exact(&mut body).await.unwrap();
+    reader
+}
+
 /// A whole JSON answer (Content-Length framed).
 async fn get(addr: SocketAddr, path: &str) -> (u16, Value) {
     let mut response = send_get(addr, path).await;
@@ -409,10 +433,18 @@ async fn the_admin_api_shows_what_committed_and_streams_it() {
     })
     .await;
 
-    // The node stops: an open stream ends (the last chunk), it does not hang.
+    // The node stops: an open stream ends (the last chunk), it does not hang, and an idle
+    // keep-alive connection is closed.
     let mut stream = Stream::open(admin).await;
+    let mut idle = keep_alive_status(admin).await;
     node.shutdown().await;
     tokio::time::timeout(DEADLINE, stream.until_end())
         .await
         .expect("the stream ended with the node");
+    let mut rest = Vec::new();
+    let read = tokio::time::timeout(DEADLINE, idle.read_to_end(&mut rest)).await;
+    assert!(
+        matches!(read, Ok(Ok(0))),
+        "an idle connection is closed with the node: {read:?}"
+    );
 }

@@ -5,9 +5,11 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
 use tokio::net::TcpListener;
+use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use super::controller_driver::ControllerHandle;
@@ -29,10 +31,14 @@ pub struct AdminState {
     pub controller: ControllerHandle,
 }
 
+/// How long a stopping admin listener waits for its connections to finish.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(2);
+
 /// A running admin listener.
 #[derive(Debug)]
 pub struct AdminListener {
     local_addr: SocketAddr,
+    stop: oneshot::Sender<()>,
     task: JoinHandle<()>,
 }
 
@@ -42,13 +48,21 @@ impl AdminListener {
         let listener = TcpListener::bind(addr).await?;
         let local_addr = listener.local_addr()?;
         let app = router(Arc::new(state));
+        let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
-            if let Err(error) = axum::serve(listener, app).await {
+            let serve = axum::serve(listener, app).with_graceful_shutdown(async {
+                let _ = stopped.await;
+            });
+            if let Err(error) = serve.await {
                 tracing::error!(%error, "the admin listener stopped");
             }
         });
         tracing::info!(%local_addr, "admin listener started");
-        Ok(AdminListener { local_addr, task })
+        Ok(AdminListener {
+            local_addr,
+            stop,
+            task,
+        })
     }
 
     /// The address it listens on.
@@ -56,9 +70,15 @@ impl AdminListener {
         self.local_addr
     }
 
-    /// Stops listening and drops open connections (streams end).
-    pub fn shutdown(self) {
-        self.task.abort();
+    /// Stops accepting, closes idle connections and lets requests in flight finish (a stream
+    /// ends when the controller loop stops), for at most [`SHUTDOWN_GRACE`]; then drops what
+    /// is left.
+    pub async fn shutdown(self) {
+        let _ = self.stop.send(());
+        let mut task = self.task;
+        if tokio::time::timeout(SHUTDOWN_GRACE, &mut task).await.is_err() {
+            task.abort();
+        }
     }
 }
 
