@@ -28,6 +28,20 @@ pub enum RoleKind {
     Resigned,
 }
 
+impl RoleKind {
+    /// The role in lower case, as the admin API and metrics name it.
+    pub fn name(self) -> &'static str {
+        match self {
+            RoleKind::Unattached => "unattached",
+            RoleKind::Prospective => "prospective",
+            RoleKind::Candidate => "candidate",
+            RoleKind::Leader => "leader",
+            RoleKind::Follower => "follower",
+            RoleKind::Resigned => "resigned",
+        }
+    }
+}
+
 /// Unattached: an epoch without a known (reachable) leader.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UnattachedState {

@@ -138,7 +138,7 @@ pub fn write_raft(out: &mut Exposition, status: &RaftStatus) {
     );
     for role in ROLES {
         let value = f64::from(u8::from(status.role == role));
-        out.sample(name, &[("state", role_name(role))], value);
+        out.sample(name, &[("state", role.name())], value);
     }
     out.gauge(
         "kafka_raft_high_watermark",
@@ -160,18 +160,6 @@ const ROLES: [RoleKind; 6] = [
     RoleKind::Follower,
     RoleKind::Resigned,
 ];
-
-/// Kafka's `current-state` words for a role.
-fn role_name(role: RoleKind) -> &'static str {
-    match role {
-        RoleKind::Unattached => "unattached",
-        RoleKind::Prospective => "prospective",
-        RoleKind::Candidate => "candidate",
-        RoleKind::Leader => "leader",
-        RoleKind::Follower => "follower",
-        RoleKind::Resigned => "resigned",
-    }
-}
 
 /// Requests by API: counts, those left unanswered, and the latency histogram.
 pub fn write_requests(out: &mut Exposition) {

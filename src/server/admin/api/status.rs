@@ -9,7 +9,6 @@ use serde::Serialize;
 
 use super::stream::OpenStreams;
 use super::{ApiError, ApiResult};
-use crate::raft::RoleKind;
 use crate::server::admin::AdminState;
 
 /// The answer of `/v1/status`.
@@ -30,18 +29,6 @@ pub(crate) struct Status {
     open_streams: usize,
 }
 
-/// The role as Kafka's `current-state` metric names it.
-fn role_name(role: RoleKind) -> &'static str {
-    match role {
-        RoleKind::Unattached => "unattached",
-        RoleKind::Prospective => "prospective",
-        RoleKind::Candidate => "candidate",
-        RoleKind::Leader => "leader",
-        RoleKind::Follower => "follower",
-        RoleKind::Resigned => "resigned",
-    }
-}
-
 pub(crate) async fn status(
     State(state): State<Arc<AdminState>>,
     Extension(streams): Extension<OpenStreams>,
@@ -55,7 +42,7 @@ pub(crate) async fn status(
     Ok(Json(Status {
         node_id: state.node_id,
         cluster_id: state.cluster_id.clone(),
-        role: role_name(raft.role),
+        role: raft.role.name(),
         leader_id: raft.leader_id,
         epoch: raft.epoch,
         high_watermark: raft.high_watermark,
