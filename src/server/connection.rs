@@ -138,10 +138,8 @@ impl ConnectionRead for OwnedReadHalf {
     /// Peeks at one byte rather than waiting for `readable()`: tokio takes a newly accepted
     /// socket for readable before the first event, which would hand every connection a read
     /// buffer before its client sent anything.
-    fn wait_readable(&mut self) -> impl Future<Output = ()> + Send + '_ {
-        async move {
-            let _ = self.peek(&mut [0; 1]).await;
-        }
+    async fn wait_readable(&mut self) {
+        let _ = self.peek(&mut [0; 1]).await;
     }
 }
 
