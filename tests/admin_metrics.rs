@@ -3,27 +3,17 @@
 //! the image's topic, partition and broker counts after a broker registers and creates a
 //! topic. The exposition text is parsed into samples, not searched for substrings.
 
+mod support;
+
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use bytes::{Buf, Bytes, BytesMut};
-use kafka_protocol::messages::broker_registration_request::{Feature, Listener};
-use kafka_protocol::messages::create_topics_request::CreatableTopic;
-use kafka_protocol::messages::{
-    ApiKey, ApiVersionsRequest, ApiVersionsResponse, BrokerHeartbeatRequest, BrokerId,
-    BrokerRegistrationRequest, CreateTopicsRequest, RequestHeader, RequestKind, ResponseHeader,
-    ResponseKind, TopicName,
-};
-use kafka_protocol::protocol::{Decodable, Encodable, StrBytes};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
-use yakt::commands::quickstart::{prepare, QuickstartOptions};
-use yakt::config::HostPort;
-use yakt::node::Node;
+use support::{http, start_in_process_controller, KafkaConnection};
 
 /// Election and activation of one node take well under a second; 30 s is ample.
 const DEADLINE: Duration = Duration::from_secs(30);
+/// The node id [`start_in_process_controller`] gives its controller.
 const NODE_ID: i32 = 1;
 const BROKER_ID: i32 = 7;
 
@@ -151,52 +141,15 @@ fn the_parser_reads_labels_escapes_and_histograms() {
     assert_eq!(scrape.get("h_count", &[("request", "q")]), Some(3.0));
 }
 
-/// `GET /metrics` over HTTP/1.1: the Content-Type and the body.
-async fn get_metrics(admin: SocketAddr) -> (String, String) {
-    let mut stream = TcpStream::connect(admin).await.unwrap();
-    let request = format!("GET /metrics HTTP/1.1\r\nHost: {admin}\r\nConnection: close\r\n\r\n");
-    stream.write_all(request.as_bytes()).await.unwrap();
-    let mut response = Vec::new();
-    stream.read_to_end(&mut response).await.unwrap();
-    let response = String::from_utf8(response).unwrap();
-    let (head, body) = response.split_once("\r\n\r\n").expect("a header block");
-    let mut lines = head.lines();
-    let status = lines.next().unwrap();
-    assert!(status.starts_with("HTTP/1.1 200"), "{status}");
-    let headers: BTreeMap<String, String> = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
-        .collect();
-    let body = match headers.get("transfer-encoding").map(String::as_str) {
-        Some("chunked") => dechunk(body),
-        _ => body.to_string(),
-    };
-    (
-        headers.get("content-type").cloned().unwrap_or_default(),
-        body,
-    )
-}
-
-fn dechunk(mut body: &str) -> String {
-    let mut out = String::new();
-    loop {
-        let (size, rest) = body.split_once("\r\n").expect("a chunk size");
-        let size = usize::from_str_radix(size.trim(), 16).expect("hex chunk size");
-        if size == 0 {
-            return out;
-        }
-        out.push_str(&rest[..size]);
-        body = &rest[size + 2..];
-    }
-}
-
 async fn scrape(admin: SocketAddr) -> Scrape {
-    let (content_type, body) = get_metrics(admin).await;
+    let response = http::request(admin, "/metrics").await;
+    assert_eq!(response.status, 200);
+    let content_type = response.header("content-type").unwrap_or_default();
     assert!(
         content_type.starts_with("text/plain; version=0.0.4"),
         "{content_type}"
     );
-    parse(&body)
+    parse(&response.text())
 }
 
 /// Scrapes until `ready` holds.
@@ -216,178 +169,10 @@ async fn scrape_until(admin: SocketAddr, what: &str, ready: impl Fn(&Scrape) -> 
     }
 }
 
-/// A bare Kafka-protocol connection: one request at a time.
-struct KafkaConnection {
-    stream: TcpStream,
-    correlation_id: i32,
-}
-
-impl KafkaConnection {
-    async fn call(&mut self, key: ApiKey, version: i16, request: RequestKind) -> ResponseKind {
-        self.correlation_id += 1;
-        let header = RequestHeader::default()
-            .with_request_api_key(key as i16)
-            .with_request_api_version(version)
-            .with_correlation_id(self.correlation_id)
-            .with_client_id(Some(StrBytes::from_static_str("admin-metrics-test")));
-        let mut body = BytesMut::new();
-        header
-            .encode(&mut body, key.request_header_version(version))
-            .unwrap();
-        request.encode(&mut body, version).unwrap();
-        let mut frame = (body.len() as i32).to_be_bytes().to_vec();
-        frame.extend_from_slice(&body);
-        self.stream.write_all(&frame).await.unwrap();
-        let size = self.stream.read_i32().await.unwrap();
-        let mut response = vec![0; usize::try_from(size).unwrap()];
-        self.stream.read_exact(&mut response).await.unwrap();
-        let mut response = Bytes::from(response);
-        let header =
-            ResponseHeader::decode(&mut response, key.response_header_version(version)).unwrap();
-        assert_eq!(header.correlation_id, self.correlation_id);
-        let answer = ResponseKind::decode(key, &mut response, version).unwrap();
-        assert!(!response.has_remaining());
-        answer
-    }
-
-    async fn api_versions(&mut self) -> ApiVersionsResponse {
-        let request = ApiVersionsRequest::default()
-            .with_client_software_name(StrBytes::from_static_str("yakt-test"))
-            .with_client_software_version(StrBytes::from_static_str("1"));
-        match self
-            .call(ApiKey::ApiVersions, 3, RequestKind::ApiVersions(request))
-            .await
-        {
-            ResponseKind::ApiVersions(r) if r.error_code == 0 => r,
-            other => panic!("{other:?}"),
-        }
-    }
-}
-
-/// Registers broker [`BROKER_ID`] with every feature at the controller's ranges (as the
-/// load benchmark's brokers do); returns its broker epoch.
-async fn register_broker(
-    kafka: &mut KafkaConnection,
-    cluster_id: &str,
-    versions: &ApiVersionsResponse,
-) -> i64 {
-    let mut features: Vec<Feature> = versions
-        .supported_features
-        .iter()
-        .map(|f| {
-            Feature::default()
-                .with_name(f.name.clone())
-                .with_min_supported_version(f.min_version)
-                .with_max_supported_version(f.max_version)
-        })
-        .collect();
-    // A finalized feature the controller does not list is supported up to its level.
-    for finalized in &versions.finalized_features {
-        if !features.iter().any(|f| f.name == finalized.name) {
-            features.push(
-                Feature::default()
-                    .with_name(finalized.name.clone())
-                    .with_min_supported_version(0)
-                    .with_max_supported_version(finalized.max_version_level),
-            );
-        }
-    }
-    let listener = Listener::default()
-        .with_name(StrBytes::from_static_str("PLAINTEXT"))
-        .with_host(StrBytes::from_static_str("127.0.0.1"))
-        .with_port(9092)
-        .with_security_protocol(0);
-    let request = BrokerRegistrationRequest::default()
-        .with_broker_id(BrokerId(BROKER_ID))
-        .with_cluster_id(StrBytes::from_string(cluster_id.to_owned()))
-        .with_incarnation_id(yakt_wire::Uuid::random().into())
-        .with_listeners(vec![listener])
-        .with_features(features)
-        .with_log_dirs(vec![yakt_wire::Uuid::random().into()]);
-    match kafka
-        .call(
-            ApiKey::BrokerRegistration,
-            4,
-            RequestKind::BrokerRegistration(request),
-        )
-        .await
-    {
-        ResponseKind::BrokerRegistration(r) if r.error_code == 0 => r.broker_epoch,
-        other => panic!("{other:?}"),
-    }
-}
-
-/// Heartbeats until the broker is unfenced.
-async fn unfence_broker(kafka: &mut KafkaConnection, broker_epoch: i64) {
-    let deadline = tokio::time::Instant::now() + DEADLINE;
-    loop {
-        let request = BrokerHeartbeatRequest::default()
-            .with_broker_id(BrokerId(BROKER_ID))
-            .with_broker_epoch(broker_epoch)
-            .with_current_metadata_offset(broker_epoch)
-            .with_want_fence(false);
-        let answer = kafka
-            .call(
-                ApiKey::BrokerHeartbeat,
-                1,
-                RequestKind::BrokerHeartbeat(request),
-            )
-            .await;
-        match answer {
-            ResponseKind::BrokerHeartbeat(r) if r.error_code == 0 && !r.is_fenced => return,
-            ResponseKind::BrokerHeartbeat(r) if r.error_code == 0 => {}
-            other => panic!("{other:?}"),
-        }
-        assert!(tokio::time::Instant::now() < deadline, "still fenced");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
-async fn create_topic(kafka: &mut KafkaConnection, name: &'static str, partitions: i32) {
-    let topic = CreatableTopic::default()
-        .with_name(TopicName(StrBytes::from_static_str(name)))
-        .with_num_partitions(partitions)
-        .with_replication_factor(1);
-    let request = CreateTopicsRequest::default()
-        .with_topics(vec![topic])
-        .with_timeout_ms(10_000);
-    match kafka
-        .call(ApiKey::CreateTopics, 7, RequestKind::CreateTopics(request))
-        .await
-    {
-        ResponseKind::CreateTopics(r) => {
-            assert_eq!(r.topics.len(), 1);
-            assert_eq!(r.topics[0].error_code, 0, "{r:?}");
-        }
-        other => panic!("{other:?}"),
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn metrics_show_the_active_controller_requests_and_the_image() {
     let dir = tempfile::tempdir().unwrap();
-    let prepared = prepare(&QuickstartOptions {
-        dir: dir.path().to_path_buf(),
-        controllers: 1,
-        base_port: free_port(),
-        host: "127.0.0.1".into(),
-    })
-    .unwrap();
-    let mut config = prepared.controllers.into_iter().next().unwrap().config;
-    assert_eq!(config.node_id, NODE_ID);
-    config.admin_listener = Some(HostPort {
-        host: "127.0.0.1".into(),
-        port: 0,
-    });
-    let node = Node::start(&config).await.unwrap();
+    let (node, cluster_id) = start_in_process_controller(dir.path()).await;
     let admin = node.admin_addr().expect("the admin listener");
     let kafka_addr = node.local_addrs()[0].1;
 
@@ -421,15 +206,10 @@ async fn metrics_show_the_active_controller_requests_and_the_image() {
     );
     assert_eq!(before.requests("CreateTopics"), 0.0);
 
-    let stream = TcpStream::connect(kafka_addr).await.unwrap();
-    let mut kafka = KafkaConnection {
-        stream,
-        correlation_id: 0,
-    };
-    let versions = kafka.api_versions().await;
-    let broker_epoch = register_broker(&mut kafka, &prepared.cluster_id, &versions).await;
-    unfence_broker(&mut kafka, broker_epoch).await;
-    create_topic(&mut kafka, "metrics-topic", 3).await;
+    let mut kafka = KafkaConnection::connect(kafka_addr).await;
+    let broker_epoch = kafka.register_broker(&cluster_id, BROKER_ID).await;
+    kafka.unfence_broker(BROKER_ID, broker_epoch).await;
+    kafka.create_topic("metrics-topic", 3).await;
 
     let after = scrape_until(admin, "the topic in the committed image", |s| {
         s.get("kafka_controller_global_topic_count", &[]) == Some(1.0)

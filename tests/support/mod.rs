@@ -1,6 +1,7 @@
-//! Shared support for integration tests that put yakt next to real Apache Kafka.
+//! Shared support for integration tests that put yakt next to real Apache Kafka, or start it
+//! in the test process and talk to it as a client would.
 //!
-//! Used as `mod support;` from `tests/*.rs`. It owns four things, one file each:
+//! Used as `mod support;` from `tests/*.rs`. It owns these things, one file each:
 //! - `kafka.rs`: finding Kafka's jars (fetched by `scripts/kafka fetch`) and Java 17 (a
 //!   missing piece **panics** with the command that fixes it, so such tests fail rather than
 //!   skip), and running a Kafka tool to completion ([`KafkaTool`]) or a Kafka broker or
@@ -11,21 +12,33 @@
 //! - `process.rs`: background processes ([`BackgroundProcess`]) in their own process group,
 //!   killed with it on drop, their logs kept in `target/kafka-test-logs/<test>/<process>/` and,
 //!   when a test panics, printed (path and tail of each log);
-//! - this file: polling with a deadline ([`wait_until`], [`wait_for_port`]), free ports, log
-//!   directories and properties files.
+//! - `in_process.rs`: a one-voter controller started in the test process with its admin
+//!   listener ([`start_in_process_controller`]);
+//! - `http.rs` (used as `support::http`): `GET` on the admin listener, the body as text or
+//!   JSON, kept-alive connections and the ndjson stream;
+//! - `kafka_client.rs`: a bare Kafka-protocol connection ([`KafkaConnection`]) that sends any
+//!   request and plays a broker that registers, unfences and creates topics;
+//! - this file: polling with a deadline ([`wait_until`], [`poll_until`], [`wait_for_port`]),
+//!   free ports, log directories and properties files.
 #![allow(dead_code)] // each test binary uses a different part of this module
 #![allow(unused_imports)] // likewise for the re-exports
 
+pub mod http;
+mod in_process;
 mod kafka;
+mod kafka_client;
 mod process;
 mod yakt;
 
+pub use in_process::*;
 pub use kafka::*;
+pub use kafka_client::*;
 pub use process::*;
 pub use yakt::*;
 
 use std::collections::HashSet;
 use std::fs;
+use std::future::Future;
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::Output;
@@ -104,6 +117,25 @@ pub fn wait_until(what: &str, timeout: Duration, mut condition: impl FnMut() -> 
             "timed out after {timeout:?} waiting for {what}"
         );
         thread::sleep(POLL_INTERVAL);
+    }
+}
+
+/// Awaits `check` every 50 ms until it gives a value; panics naming `what` after `timeout`.
+pub async fn poll_until<T, F: Future<Output = Option<T>>>(
+    what: &str,
+    timeout: Duration,
+    mut check: impl FnMut() -> F,
+) -> T {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Some(value) = check().await {
+            return value;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "timed out after {timeout:?} waiting for {what}"
+        );
+        tokio::time::sleep(POLL_INTERVAL).await;
     }
 }
 
