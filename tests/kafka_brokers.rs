@@ -65,6 +65,8 @@ struct Cluster {
     root: PathBuf,
     cluster_id: String,
     controller_ports: BTreeMap<i32, u16>,
+    /// Each controller's admin listener (JSON API and metrics).
+    admin_ports: BTreeMap<i32, u16>,
     controllers: BTreeMap<i32, YaktProcess>,
     brokers: BTreeMap<i32, Broker>,
     runtime: tokio::runtime::Runtime,
@@ -73,10 +75,14 @@ struct Cluster {
 impl Cluster {
     fn start_controller(&mut self, id: i32) {
         let dir = self.root.join(format!("controller-{id}"));
-        let extra = [(
-            "metadata.log.max.record.bytes.between.snapshots",
-            SNAPSHOT_BYTES,
-        )];
+        let admin = format!("127.0.0.1:{}", self.admin_ports[&id]);
+        let extra = [
+            (
+                "metadata.log.max.record.bytes.between.snapshots",
+                SNAPSHOT_BYTES,
+            ),
+            ("yakt.admin.listener", admin.as_str()),
+        ];
         let process =
             YaktProcess::start_voter(&dir, &self.cluster_id, id, &self.controller_ports, &extra);
         self.controllers.insert(id, process);
@@ -99,6 +105,25 @@ impl Cluster {
             .map(|broker| format!("127.0.0.1:{}", broker.port))
             .collect::<Vec<_>>()
             .join(",")
+    }
+
+    /// A JSON answer of controller `id`'s admin API.
+    fn admin_json(&self, id: i32, path: &str) -> serde_json::Value {
+        let addr = ([127, 0, 0, 1], self.admin_ports[&id]).into();
+        let (status, body) = self.runtime.block_on(support::http::get_json(addr, path));
+        assert_eq!(status, 200, "GET {path} on controller {id}: {body}");
+        body
+    }
+
+    /// An unlabelled sample of controller `id`'s `/metrics`.
+    fn metric(&self, id: i32, name: &str) -> Option<f64> {
+        let addr = ([127, 0, 0, 1], self.admin_ports[&id]).into();
+        let (status, text) = self.runtime.block_on(support::http::get(addr, "/metrics"));
+        assert_eq!(status, 200, "GET /metrics on controller {id}");
+        text.lines()
+            .filter_map(|line| line.split_once(' '))
+            .find(|(sample, _)| *sample == name)
+            .and_then(|(_, value)| value.trim().parse().ok())
     }
 
     /// The leader every running controller names through DescribeCluster, once they agree.
@@ -423,6 +448,53 @@ fn step_1_brokers_join(cluster: &mut Cluster) {
     for id in BROKER_IDS {
         expect_every_forwardable_api_offered(cluster, id);
     }
+    expect_admin_sees_the_brokers(cluster);
+}
+
+/// Every controller's admin API lists the three real brokers, unfenced with their PLAINTEXT
+/// listener, and its metrics count them; exactly one controller reports itself active.
+fn expect_admin_sees_the_brokers(cluster: &Cluster) {
+    for id in cluster.controllers.keys().copied() {
+        eventually("step 1: /v1/brokers lists the brokers", CONVERGENCE, || {
+            let brokers = cluster.admin_json(id, "/v1/brokers");
+            let listed: Vec<(i64, bool, i64)> = brokers
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|b| {
+                    let port = b["listeners"][0]["port"].as_i64().unwrap_or(-1);
+                    (b["id"].as_i64().unwrap_or(-1), b["fenced"] == true, port)
+                })
+                .collect();
+            let expected: Vec<(i64, bool, i64)> = BROKER_IDS
+                .iter()
+                .map(|b| (i64::from(*b), false, i64::from(cluster.brokers[b].port)))
+                .collect();
+            (listed == expected)
+                .then_some(())
+                .ok_or(format!("controller {id}: {brokers}"))
+        });
+        eventually("step 1: /metrics counts the brokers", CONVERGENCE, || {
+            let active = cluster.metric(id, "kafka_controller_active_broker_count");
+            let fenced = cluster.metric(id, "kafka_controller_fenced_broker_count");
+            (active == Some(3.0) && fenced == Some(0.0))
+                .then_some(())
+                .ok_or(format!(
+                    "controller {id}: active {active:?}, fenced {fenced:?}"
+                ))
+        });
+    }
+    let active: Vec<f64> = cluster
+        .controllers
+        .keys()
+        .map(|id| cluster.metric(*id, "kafka_controller_active_controller_count"))
+        .map(|value| value.expect("every controller reports ActiveControllerCount"))
+        .collect();
+    assert_eq!(
+        active.iter().sum::<f64>(),
+        1.0,
+        "step 1: one active controller: {active:?}"
+    );
 }
 
 /// A broker offers a forwardable API to its clients only when the active controller
@@ -537,6 +609,47 @@ fn step_2_topics(cluster: &Cluster) {
             .then_some(())
             .ok_or(format!("{topics:?}"))
     });
+    expect_admin_topics_match_kafka(cluster);
+}
+
+/// Every controller's admin API shows `orders` as Kafka's `kafka-topics --describe` does
+/// (partitions and their replicas), and no longer lists the deleted topic.
+fn expect_admin_topics_match_kafka(cluster: &Cluster) {
+    let described = cluster.describe("orders").expect("step 2: describe orders");
+    let expected: BTreeMap<i64, Vec<i64>> = described
+        .iter()
+        .map(|row| {
+            let replicas = row.replicas.iter().map(|r| i64::from(*r)).collect();
+            (i64::from(row.partition), replicas)
+        })
+        .collect();
+    for id in cluster.controllers.keys().copied() {
+        eventually("step 2: the admin API shows orders", CONVERGENCE, || {
+            let topic = cluster.admin_json(id, "/v1/topics/orders");
+            let shown: BTreeMap<i64, Vec<i64>> = topic["partitions"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|p| {
+                    let replicas = p["replicas"].as_array().into_iter().flatten();
+                    let replicas = replicas.filter_map(|r| r.as_i64()).collect();
+                    (p["partition"].as_i64().unwrap_or(-1), replicas)
+                })
+                .collect();
+            let names: Vec<String> = cluster
+                .admin_json(id, "/v1/topics")
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|t| t["name"].as_str().map(str::to_owned))
+                .collect();
+            (shown == expected
+                && names.contains(&"orders".to_owned())
+                && !names.contains(&"doomed".to_owned()))
+            .then_some(())
+            .ok_or(format!("controller {id}: {topic}\ntopics: {names:?}"))
+        });
+    }
 }
 
 /// Step 3: an idempotent producer, then a consumer reading every record back.
@@ -714,6 +827,22 @@ fn step_5_broker_failure(cluster: &mut Cluster) {
         "step 5: leaders and ISRs moved {:?} after kill -9",
         killed_at.elapsed()
     );
+    // The fenced broker shows in every controller's metrics (the session timed out).
+    for id in cluster.controllers.keys().copied() {
+        eventually(
+            "step 5: /metrics counts the fenced broker",
+            CONVERGENCE,
+            || {
+                let fenced = cluster.metric(id, "kafka_controller_fenced_broker_count");
+                let active = cluster.metric(id, "kafka_controller_active_broker_count");
+                (fenced == Some(1.0) && active == Some(2.0))
+                    .then_some(())
+                    .ok_or(format!(
+                        "controller {id}: fenced {fenced:?}, active {active:?}"
+                    ))
+            },
+        );
+    }
     cluster.start_broker(victim);
     cluster.wait_for_broker_unfenced(victim, BROKER_STARTUP);
     eventually(
@@ -950,6 +1079,7 @@ fn run_scenario(steps: &[Step]) {
         root,
         cluster_id: yakt_wire::Uuid::random().to_string(),
         controller_ports: (1..=3).map(|id| (id, free_port())).collect(),
+        admin_ports: (1..=3).map(|id| (id, free_port())).collect(),
         controllers: BTreeMap::new(),
         brokers: BTreeMap::new(),
         runtime: tokio::runtime::Builder::new_current_thread()
