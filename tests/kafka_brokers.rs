@@ -6,7 +6,8 @@
 //! topic and broker configs through controllers and brokers, finalized features, kill -9 of a
 //! broker (new leaders, smaller ISRs, rejoin), kill -9 of the active controller while a
 //! producer runs, and the whole quorum stopped and restarted (what the controllers serve
-//! themselves; what brokers forward to them after that restart is a second, ignored test).
+//! themselves, then what the brokers see through them). Each controller's admin API and
+//! metrics are checked against what Kafka's tools report.
 //!
 //! Needs Java 17 and `scripts/kafka fetch`; fails without them.
 
