@@ -218,6 +218,61 @@ fn heartbeats_with_a_wrong_epoch_are_stale() {
     }
 }
 
+/// The cordoned-directory change a heartbeat wrote, if any (KIP-1066).
+fn cordoned_change(records: &[(MetadataRecord, i16)]) -> Option<(Vec<Uuid>, i16)> {
+    records.iter().find_map(|(record, version)| match record {
+        MetadataRecord::BrokerRegistrationChange(change) => change
+            .cordoned_log_dirs
+            .clone()
+            .map(|dirs| (dirs, *version)),
+        _ => None,
+    })
+}
+
+#[test]
+fn heartbeats_record_cordoned_log_dirs_from_metadata_version_4_3() {
+    // A Kafka 4.3 broker at metadata.version 4.3-IV0 sends BrokerHeartbeat v2 with its
+    // cordoned directories ([] when none) once it has recovered; null means no report.
+    let with = |request: kafka_protocol::messages::BrokerHeartbeatRequest,
+                dirs: Option<&[Uuid]>| {
+        request.with_cordoned_log_dirs(dirs.map(|d| d.iter().map(|u| (*u).into()).collect()))
+    };
+    let mut h = Harness::new(30, false);
+    let epoch = h.add_broker(2);
+    let beat = |h: &mut Harness, dirs: Option<&[Uuid]>| {
+        let request = with(heartbeat(2, epoch, h.next_offset, false, false), dirs);
+        let result = h.controller.broker_heartbeat(&request, h.now_ms);
+        assert_eq!(result.response.0.error_code, 0);
+        assert!(!result.response.0.is_fenced);
+        let change = cordoned_change(&result.records);
+        h.commit(result);
+        change
+    };
+    assert_eq!(beat(&mut h, None), None, "null is no report");
+    // The registration holds no cordoned directories yet: even [] is recorded, once.
+    assert_eq!(beat(&mut h, Some(&[])), Some((vec![], 3)));
+    assert_eq!(beat(&mut h, Some(&[])), None);
+    assert_eq!(beat(&mut h, Some(&[dir_of(2)])), Some((vec![dir_of(2)], 3)));
+    assert_eq!(beat(&mut h, Some(&[dir_of(2)])), None);
+    assert_eq!(
+        h.controller
+            .image()
+            .cluster
+            .broker(2)
+            .unwrap()
+            .cordoned_directories,
+        Some(vec![dir_of(2)])
+    );
+    assert_eq!(beat(&mut h, None), None, "null keeps what was reported");
+
+    // Before 4.3-IV0 the field is ignored.
+    let mut h = Harness::new(27, false);
+    let epoch = h.add_broker(2);
+    let request = with(heartbeat(2, epoch, h.next_offset, false, false), Some(&[]));
+    let result = h.controller.broker_heartbeat(&request, h.now_ms);
+    assert_eq!(cordoned_change(&result.records), None);
+}
+
 #[test]
 fn a_broker_is_unfenced_once_caught_up_to_its_registration() {
     let mut h = Harness::new(25, false);

@@ -111,7 +111,7 @@ pub const APIS: &[ApiSpec] = &[
     api(ApiKey::AlterPartition, 2, 3, Handler::Controller),
     api(ApiKey::UpdateFeatures, 0, 1, Handler::Controller),
     api(ApiKey::BrokerRegistration, 0, 4, Handler::Controller),
-    api(ApiKey::BrokerHeartbeat, 0, 1, Handler::Controller),
+    api(ApiKey::BrokerHeartbeat, 0, 2, Handler::Controller),
     api(ApiKey::UnregisterBroker, 0, 0, Handler::Controller),
     api(ApiKey::AllocateProducerIds, 0, 0, Handler::Controller),
     api(ApiKey::ControllerRegistration, 0, 0, Handler::Controller),

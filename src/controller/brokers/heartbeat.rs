@@ -1,4 +1,4 @@
-//! BrokerHeartbeat v0-1 and session-timeout fencing (Kafka's `BrokerHeartbeatManager
+//! BrokerHeartbeat v0-2 and session-timeout fencing (Kafka's `BrokerHeartbeatManager
 //! .calculateNextBrokerState`, `ReplicationControlManager.processBrokerHeartbeat` and
 //! `maybeFenceOneStaleBroker`).
 //!
@@ -15,6 +15,7 @@ use yakt_wire::Uuid;
 use crate::controller::brokers::transitions;
 use crate::controller::machine::Controller;
 use crate::controller::result::{ApiError, ControllerResult};
+use crate::controller::versions::MV_CORDONED_LOG_DIRS;
 
 /// A broker's state as the controller sees it (Kafka's `BrokerControlState`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -139,6 +140,14 @@ impl Controller {
             records.extend(transitions::directories_offline(
                 image, broker_id, epoch, &offline, unclean,
             ));
+        }
+        if image.metadata_version().0 >= MV_CORDONED_LOG_DIRS {
+            if let Some(cordoned) = &request.cordoned_log_dirs {
+                let cordoned: Vec<Uuid> = cordoned.iter().map(|d| Uuid::from(*d)).collect();
+                records.extend(transitions::directories_cordoned(
+                    image, broker_id, epoch, &cordoned,
+                ));
+            }
         }
         self.heartbeats.touch(
             broker_id,

@@ -2,7 +2,8 @@
 //! them: fenced (out of every ISR, then `Fenced=1`), unfenced (`Fenced=-1`, then leaders for
 //! leaderless partitions), controlled shutdown (`InControlledShutdown=1`, then out of every
 //! ISR), a new incarnation after an unclean shutdown (out of ISR and ELR), unregistered
-//! (out of ISR and ELR, then `UnregisterBrokerRecord`), and log directories gone offline.
+//! (out of ISR and ELR, then `UnregisterBrokerRecord`), log directories gone offline, and
+//! the cordoned log directories a broker reports.
 
 use yakt_wire::{BrokerRegistrationChangeRecord, MetadataRecord, UnregisterBrokerRecord, Uuid};
 
@@ -191,6 +192,36 @@ pub fn directories_offline(
     };
     records.push((change.into(), 2));
     records
+}
+
+/// `broker` (registered with `epoch`) reported `cordoned` log directories in a heartbeat
+/// (KIP-1066, `ReplicationControlManager.handleDirectoriesCordoned`): a
+/// BrokerRegistrationChangeRecord v3 carrying them when they differ, as sets, from the
+/// registration's, or when the registration holds none yet (an empty report is recorded too).
+pub fn directories_cordoned(
+    image: &MetadataImage,
+    broker: i32,
+    epoch: i64,
+    cordoned: &[Uuid],
+) -> Records {
+    let Some(registration) = image.cluster.broker(broker) else {
+        return Records::new();
+    };
+    let changed = match &registration.cordoned_directories {
+        None => true,
+        Some(known) => {
+            let known: std::collections::BTreeSet<Uuid> = known.iter().copied().collect();
+            known != cordoned.iter().copied().collect()
+        }
+    };
+    if !changed {
+        return Records::new();
+    }
+    let change = BrokerRegistrationChangeRecord {
+        cordoned_log_dirs: Some(cordoned.to_vec()),
+        ..registration_change(broker, epoch)
+    };
+    vec![(change.into(), 3)]
 }
 
 /// A partition in both the ISR pass and the ELR pass gets one change (the first), since
