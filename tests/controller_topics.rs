@@ -170,6 +170,37 @@ fn duplicate_names_in_one_request_are_invalid() {
 }
 
 #[test]
+fn brokers_whose_log_directories_are_all_cordoned_get_no_new_replicas() {
+    // metadata.version 4.3-IV0: broker 2 reports its only directory cordoned (KIP-1066).
+    let mut h = Harness::new(30, false);
+    for id in 1..=3 {
+        h.add_broker(id);
+    }
+    let epoch = h.controller.image().cluster.broker(2).unwrap().epoch;
+    let request = heartbeat(2, epoch, h.next_offset, false, false)
+        .with_cordoned_log_dirs(Some(vec![dir_of(2).into()]));
+    let result = h.controller.broker_heartbeat(&request, h.now_ms);
+    h.commit(result);
+    let result = h
+        .controller
+        .create_topics(&create(vec![topic("t", 12, 2)]), 7);
+    assert_eq!(result.response.topics[0].error_code, 0);
+    let partitions = partitions_of(&result.records);
+    assert_eq!(partitions.len(), 12);
+    for partition in &partitions {
+        assert!(!partition.replicas.contains(&2), "{partition:?}");
+    }
+    // Three replicas need the cordoned broker too: there are not enough usable brokers.
+    let result = h
+        .controller
+        .create_topics(&create(vec![topic("u", 1, 3)]), 7);
+    assert_eq!(
+        result.response.topics[0].error_code,
+        ResponseError::InvalidReplicationFactor.code()
+    );
+}
+
+#[test]
 fn a_topic_is_created_with_its_configs_and_striped_partitions() {
     let mut h = cluster(3);
     let request = create(vec![with_config(

@@ -2,11 +2,12 @@
 //! and brokers in a ring within each rack, each partition's leader taken from the next rack
 //! in turn among unfenced brokers, its other replicas from the following racks (unfenced
 //! brokers first, fenced ones if needed), the rings reshuffled once every unfenced broker
-//! has led a partition. Brokers in controlled shutdown are not used.
+//! has led a partition. Brokers in controlled shutdown are not used, nor brokers whose every
+//! log directory is cordoned (KIP-1066).
 
 use std::collections::BTreeMap;
 
-use crate::controller::image::MetadataImage;
+use crate::controller::image::{BrokerRegistration, MetadataImage};
 use crate::controller::rng::ControllerRng;
 
 /// A broker replicas may be placed on.
@@ -21,19 +22,32 @@ pub struct UsableBroker {
 }
 
 /// The brokers of the image that may receive replicas: all but those unfenced and in
-/// controlled shutdown.
+/// controlled shutdown, and those with no log directory left uncordoned (Kafka's
+/// `BrokerHeartbeatManager.usableBrokers`).
 pub fn usable_brokers(image: &MetadataImage) -> Vec<UsableBroker> {
     image
         .cluster
         .brokers()
         .values()
         .filter(|b| b.fenced || !b.in_controlled_shutdown)
+        .filter(|b| has_uncordoned_directories(b))
         .map(|b| UsableBroker {
             id: b.id,
             rack: b.rack.clone(),
             fenced: b.fenced,
         })
         .collect()
+}
+
+/// Kafka's `BrokerRegistration.hasUncordonedDirs`: true when the broker registered no
+/// directories or reported no cordoned ones, else whether one is left uncordoned.
+fn has_uncordoned_directories(broker: &BrokerRegistration) -> bool {
+    match &broker.cordoned_directories {
+        Some(cordoned) if !broker.directories.is_empty() => {
+            broker.directories.iter().any(|d| !cordoned.contains(d))
+        }
+        _ => true,
+    }
 }
 
 #[derive(Debug, Default)]
