@@ -406,9 +406,11 @@ fn sync_index_file(
     if current.as_deref() == Some(expected) {
         return fs.open(&path, OpenMode::ReadWrite).at(&path);
     }
+    // An index is derived from the log: a different one (Kafka places time entries by its own
+    // history, e.g. one per clean shutdown) is rewritten, nothing is lost.
     match &current {
         None => tracing::info!(path = %path.display(), "index missing; rebuilt from the log"),
-        Some(_) => tracing::warn!(path = %path.display(), "index does not match the log; rebuilt"),
+        Some(_) => tracing::info!(path = %path.display(), "index differs from the log's; rebuilt"),
     }
     let file = fs.open(&path, OpenMode::CreateTruncate).at(&path)?;
     file.write_all_at(expected, 0).at(&path)?;
