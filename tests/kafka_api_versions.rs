@@ -14,10 +14,12 @@ use support::{
     YaktProcess,
 };
 
-/// What the probe printed: the API ranges it learned and the API keys its client knows.
+/// What the probe printed: the API ranges it learned, the API keys its client knows and the
+/// newest stable version of each in that Kafka release.
 struct ProbeResult {
     ranges: BTreeMap<i16, (i16, i16)>,
     client_keys: BTreeSet<i16>,
+    latest: BTreeMap<i16, i16>,
 }
 
 /// Runs the ApiVersions probe with Kafka `version`'s client against `address`.
@@ -31,6 +33,7 @@ fn probe(version: &str, address: &str) -> ProbeResult {
     let mut result = ProbeResult {
         ranges: BTreeMap::new(),
         client_keys: BTreeSet::new(),
+        latest: BTreeMap::new(),
     };
     for line in stdout.lines() {
         let fields: Vec<&str> = line.split_whitespace().collect();
@@ -45,6 +48,7 @@ fn probe(version: &str, address: &str) -> ProbeResult {
             }
             Some(&"client-api") => {
                 result.client_keys.insert(number(1));
+                result.latest.insert(number(1), number(2));
             }
             _ => {}
         }
@@ -84,6 +88,27 @@ fn kafka_client_sees_what_yakt_advertises(version: &str) {
 #[test]
 fn newest_kafka_client_completes_api_versions_with_yakt() {
     kafka_client_sees_what_yakt_advertises(&kafka_version());
+}
+
+/// Every API yakt serves goes up to the newest version the newest Kafka release has, so a
+/// broker or tool of that release never falls back (or fails, as a 4.3 broker's heartbeat
+/// did when its fields needed v2).
+#[test]
+fn yakt_serves_each_api_up_to_the_newest_kafka_version() {
+    let version = kafka_version();
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let mut yakt = YaktProcess::start_formatted(dir.path(), &random_cluster_id(&version), &[]);
+    let seen = probe(&version, &yakt.address());
+    let behind: Vec<String> = yakt::server::api::APIS
+        .iter()
+        .filter_map(|api| {
+            let latest = *seen.latest.get(&(api.key as i16))?;
+            (api.max_version < latest)
+                .then(|| format!("{:?} v{} < v{latest}", api.key, api.max_version))
+        })
+        .collect();
+    assert!(behind.is_empty(), "yakt lags Kafka {version}: {behind:?}");
+    assert!(yakt.stop().success());
 }
 
 #[test]

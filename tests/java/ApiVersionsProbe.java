@@ -5,8 +5,9 @@
 //   api <key> <min> <max>                   one line per API the client knows, by key
 //   supported-feature <name> <min> <max>    the node's supported feature ranges
 //   finalized-feature <name> <level>        the node's finalized feature levels
-//   client-api <key>                        every API key this client library knows (an API
-//                                           it does not know cannot appear as "api")
+//   client-api <key> <latest>               every API key this client library knows (an API
+//                                           it does not know cannot appear as "api") and the
+//                                           newest stable version of it this release has
 //
 // Usage: java -cp <kafka-clients jars>:<this class> ApiVersionsProbe HOST:PORT [TIMEOUT_MS]
 // Exits 0 when the exchange completes, 1 when it fails, 2 on bad arguments.
@@ -100,7 +101,7 @@ public final class ApiVersionsProbe {
             System.out.println("finalized-feature " + e.getKey() + " " + e.getValue());
         }
         for (ApiKeys key : ApiKeys.values()) {
-            System.out.println("client-api " + key.id);
+            System.out.println("client-api " + key.id + " " + key.latestVersion());
         }
     }
 }
