@@ -749,6 +749,61 @@ fn cancelling_a_reassignment_restores_the_replicas() {
 }
 
 #[test]
+fn a_reassignment_may_be_refused_a_new_replication_factor() {
+    let mut h = cluster(3);
+    h.add_topic("t", T, &[(&[1, 2], &[1, 2], 1)]);
+    let fixed = |replicas: &[i32]| {
+        let mut request = reassign("t", 0, Some(replicas));
+        request.allow_replication_factor_change = false;
+        request
+    };
+    let code = |result: &yakt::controller::ControllerResult<
+        kafka_protocol::messages::AlterPartitionReassignmentsResponse,
+    >| result.response.responses[0].partitions[0].error_code;
+    let refused = h
+        .controller
+        .alter_partition_reassignments(&fixed(&[1, 2, 3]), 1);
+    assert_eq!(
+        code(&refused),
+        ResponseError::InvalidReplicationFactor.code()
+    );
+    assert!(refused.records.is_empty());
+    assert!(!refused.response.allow_replication_factor_change, "echoed");
+    let message = refused.response.responses[0].partitions[0]
+        .error_message
+        .clone();
+    assert_eq!(
+        message.as_deref(),
+        Some("The replication factor is changed from 2 to 3")
+    );
+    // Version 0 has no such option: the factor may change.
+    let v0 = h
+        .controller
+        .alter_partition_reassignments(&fixed(&[1, 2, 3]), 0);
+    assert_eq!(code(&v0), 0);
+
+    // During a reassignment the factor is that of its target: [2, 3] while moving off 1.
+    let started = h
+        .controller
+        .alter_partition_reassignments(&fixed(&[2, 3]), 1);
+    assert_eq!(code(&started), 0);
+    h.commit(started);
+    let moving = h.controller.image().topics.partition(T, 0).unwrap().clone();
+    assert_eq!(moving.replicas.len(), 3, "1 is still being removed");
+    assert_eq!(
+        code(
+            &h.controller
+                .alter_partition_reassignments(&fixed(&[3, 1]), 1)
+        ),
+        0
+    );
+    let grown = h
+        .controller
+        .alter_partition_reassignments(&fixed(&[1, 2, 3]), 1);
+    assert_eq!(code(&grown), ResponseError::InvalidReplicationFactor.code());
+}
+
+#[test]
 fn preferred_election_moves_leadership_home() {
     let mut h = cluster(2);
     h.add_topic("t", T, &[(&[1, 2], &[1, 2], 2), (&[2, 1], &[2, 1], 2)]);

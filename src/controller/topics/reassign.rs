@@ -132,12 +132,19 @@ impl Controller {
             Some(replicas) => {
                 let target: Vec<i32> = replicas.iter().map(|b| b.0).collect();
                 validate_manual_assignment(image, &target, None)?;
-                if !allow_factor_change && target.len() != partition.replicas.len() {
+                // The factor the partition has, or is being moved to when a reassignment is
+                // under way (Kafka's validatePartitionReplicationFactorUnchanged).
+                let factor = partition
+                    .replicas
+                    .iter()
+                    .filter(|r| !partition.removing_replicas.contains(r))
+                    .collect::<std::collections::BTreeSet<_>>()
+                    .len();
+                if !allow_factor_change && target.len() != factor {
                     return Err(ApiError::new(
                         ResponseError::InvalidReplicationFactor,
                         format!(
-                            "The replication factor is changed from {} to {}",
-                            partition.replicas.len(),
+                            "The replication factor is changed from {factor} to {}",
                             target.len()
                         ),
                     ));
