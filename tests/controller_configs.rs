@@ -411,22 +411,36 @@ fn feature_updates_follow_kafkas_rules() {
         ),
     ];
     for (request, code) in cases {
+        // Kafka's answer is whole: a refusal at the top level and no per-feature results,
+        // success with each feature listed without error.
         let result = h.controller.update_features(&request, 1);
-        let answer = &result.response.results[0];
+        let response = &result.response;
         assert_eq!(
-            answer.error_code, code,
+            response.error_code, code,
             "{request:?}: {:?}",
-            answer.error_message
+            response.error_message
         );
+        let listed: Vec<i16> = response.results.iter().map(|r| r.error_code).collect();
+        assert_eq!(listed, if code == 0 { vec![0] } else { vec![] });
         assert_eq!(result.records.is_empty(), code != 0);
     }
+    // One refused update fails the request whole: nothing is written.
+    let mut both = update("transaction.version", 2, 1);
+    both.feature_updates
+        .extend(update("no.such.feature", 1, 1).feature_updates);
+    let refused = h.controller.update_features(&both, 2);
+    assert_eq!(
+        refused.response.error_code,
+        ResponseError::InvalidUpdateVersion.code()
+    );
+    assert!(refused.records.is_empty());
     // ELR needs metadata.version 4.0-IV1 (23).
     let mut old = Harness::new(22, false);
     let refused = old
         .controller
         .update_features(&update("eligible.leader.replicas.version", 1, 1), 1);
     assert_eq!(
-        refused.response.results[0].error_code,
+        refused.response.error_code,
         ResponseError::InvalidUpdateVersion.code()
     );
     old.add_broker(2);
@@ -443,7 +457,7 @@ fn feature_updates_follow_kafkas_rules() {
         .controller
         .update_features(&update("metadata.version", 26, 1), 1);
     assert_eq!(
-        refused.response.results[0].error_code,
+        refused.response.error_code,
         ResponseError::InvalidUpdateVersion.code()
     );
 }

@@ -126,6 +126,45 @@ fn kafka_tool_ok(tool: &str, args: &[&str]) -> String {
     expect_success(&output, &format!("kafka-{tool} {}", args.join(" ")))
 }
 
+/// `kafka-features upgrade` through the controllers (UpdateFeatures v2 from Kafka 4.3.1's
+/// tool): a feature the controller does not know fails the request with its message; a
+/// metadata.version upgrade is finalized and described.
+fn check_feature_updates(bootstrap: &str) {
+    let features = |args: &[&str]| {
+        let mut all = vec!["--bootstrap-controller", bootstrap];
+        all.extend(args);
+        KafkaTool::run(&kafka_version(), "features", &all)
+    };
+    let refused = features(&["upgrade", "--feature", "no.such.feature=1"]);
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&refused.stdout),
+        String::from_utf8_lossy(&refused.stderr)
+    );
+    assert!(
+        text.contains("does not support the given feature"),
+        "an unknown feature is refused with the controller's message:\n{text}"
+    );
+    let upgraded = features(&["upgrade", "--metadata", "4.1-IV1"]);
+    expect_success(&upgraded, "kafka-features upgrade --metadata 4.1-IV1");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let described = expect_success(&features(&["describe"]), "kafka-features describe");
+        let finalized = described
+            .lines()
+            .find(|line| line.contains("Feature: metadata.version"))
+            .is_some_and(|line| line.contains("FinalizedVersionLevel: 4.1-IV1"));
+        if finalized {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "metadata.version not 4.1-IV1:\n{described}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
 /// `kafka-configs --entity-type broker-loggers` against controller `id`: its loggers at
 /// their levels; yakt.server set to DEBUG makes the next connection's "accepted" (a debug
 /// event) reach its log, and deleting the level brings INFO back; Kafka's refusals.
@@ -272,6 +311,7 @@ async fn controllers_register_and_a_restarted_one_registers_a_new_incarnation() 
         &["--bootstrap-controller", &bootstrap, "describe"],
     );
     assert!(features.contains("Feature: metadata.version"), "{features}");
+    check_feature_updates(&bootstrap);
 
     // Log levels change at runtime through the BROKER_LOGGER resource, on a standby too.
     let standby = *ports.keys().find(|id| **id != leader).unwrap();

@@ -75,37 +75,42 @@ impl Controller {
         }
     }
 
-    /// Handles an UpdateFeatures at request `version`.
+    /// Handles an UpdateFeatures at request `version`. As Kafka's `FeatureControlManager`,
+    /// the request succeeds or fails whole: the first refused update is the top-level error
+    /// (no per-feature results, which v2 no longer carries); on success each feature is
+    /// listed without error (up to v1).
     pub fn update_features(
         &self,
         request: &UpdateFeaturesRequest,
         version: i16,
     ) -> ControllerResult<UpdateFeaturesResponse> {
         let mut records: Vec<(MetadataRecord, i16)> = Vec::new();
-        let mut results = Vec::new();
         for update in &request.feature_updates {
-            let error = match self.check_update(update, version) {
-                Ok(()) => {
-                    let record = FeatureLevelRecord {
-                        name: update.feature.to_string(),
-                        feature_level: update.max_version_level,
-                        ..Default::default()
-                    };
-                    records.push((record.into(), 0));
-                    ApiError::NONE
-                }
-                Err(error) => error,
-            };
-            results.push(
-                UpdatableFeatureResult::default()
-                    .with_feature(update.feature.clone())
+            if let Err(error) = self.check_update(update, version) {
+                let response = UpdateFeaturesResponse::default()
                     .with_error_code(error.code)
-                    .with_error_message(error.message.map(StrBytes::from_string)),
-            );
+                    .with_error_message(error.message.map(StrBytes::from_string));
+                return ControllerResult::response_only(response);
+            }
+            let record = FeatureLevelRecord {
+                name: update.feature.to_string(),
+                feature_level: update.max_version_level,
+                ..Default::default()
+            };
+            records.push((record.into(), 0));
         }
-        if request.validate_only || results.iter().any(|r| r.error_code != 0) {
+        if request.validate_only {
             records.clear();
         }
+        let results = request
+            .feature_updates
+            .iter()
+            .map(|update| {
+                UpdatableFeatureResult::default()
+                    .with_feature(update.feature.clone())
+                    .with_error_message(None)
+            })
+            .collect();
         let response = UpdateFeaturesResponse::default()
             .with_error_message(None)
             .with_results(results);

@@ -99,7 +99,7 @@ pub const APIS: &[ApiSpec] = &[
     api(
         ApiKey::AlterPartitionReassignments,
         0,
-        0,
+        1,
         Handler::Controller,
     ),
     api(
@@ -109,7 +109,7 @@ pub const APIS: &[ApiSpec] = &[
         Handler::Controller,
     ),
     api(ApiKey::AlterPartition, 2, 3, Handler::Controller),
-    api(ApiKey::UpdateFeatures, 0, 1, Handler::Controller),
+    api(ApiKey::UpdateFeatures, 0, 2, Handler::Controller),
     api(ApiKey::BrokerRegistration, 0, 4, Handler::Controller),
     api(ApiKey::BrokerHeartbeat, 0, 2, Handler::Controller),
     api(ApiKey::UnregisterBroker, 0, 0, Handler::Controller),
