@@ -8,7 +8,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use yakt_wire::metadata::{latest_version, MetadataRecord};
+use yakt_wire::metadata::{latest_version, valid_versions, MetadataRecord};
 use yakt_wire::*;
 
 fn repo_root() -> PathBuf {
@@ -113,6 +113,71 @@ fn newest_in_4_0(api_key: i16) -> Option<i16> {
         17 => Some(2),
         _ => newest_in_4_3(api_key),
     }
+}
+
+/// Each metadata record type in `version`'s kafka-metadata jar, as (apiKey, validVersions)
+/// read from its JSON schema.
+fn kafka_record_versions(version: &str) -> Vec<(i16, String, std::ops::RangeInclusive<i16>)> {
+    let libs = Command::new(repo_root().join("scripts/kafka"))
+        .args(["libs", version])
+        .output()
+        .expect("scripts/kafka libs");
+    let libs = PathBuf::from(String::from_utf8(libs.stdout).unwrap().trim());
+    let jar = libs.join(format!("kafka-metadata-{version}.jar"));
+    let unzip = |args: &[&str]| {
+        let out = Command::new("unzip").args(args).output().expect("unzip");
+        assert!(out.status.success(), "unzip {args:?}");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let jar = jar.to_str().unwrap();
+    let field = |text: &str, name: &str| -> String {
+        let at = text
+            .find(&format!("\"{name}\""))
+            .unwrap_or_else(|| panic!("{name}"));
+        let rest = text[at..].split_once(':').unwrap().1;
+        let end = rest.find([',', '\n']).unwrap();
+        rest[..end].trim().trim_matches('"').to_owned()
+    };
+    unzip(&["-Z1", jar])
+        .lines()
+        .filter(|entry| entry.starts_with("common/metadata/") && entry.ends_with("Record.json"))
+        .map(|entry| {
+            let schema = unzip(&["-p", jar, entry]);
+            let api_key: i16 = field(&schema, "apiKey").parse().unwrap();
+            let versions = field(&schema, "validVersions");
+            let (low, high) = versions.split_once('-').unwrap_or((&versions, &versions));
+            let name = entry.rsplit('/').next().unwrap().trim_end_matches(".json");
+            (
+                api_key,
+                name.to_owned(),
+                low.parse().unwrap()..=high.parse().unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// yakt reads and writes every metadata record type of the newest Kafka release at exactly
+/// the versions Kafka's schemas give (a newer version Kafka writes would not decode).
+#[test]
+fn record_versions_are_those_of_the_newest_kafka() {
+    let version = kafka_version("YAKT_KAFKA_VERSION");
+    assert!(
+        kafka_available(&version),
+        "Kafka {version} jars: run scripts/kafka fetch"
+    );
+    let kafka = kafka_record_versions(&version);
+    assert!(kafka.len() >= 25, "record schemas in the jar: {kafka:?}");
+    let differ: Vec<String> = kafka
+        .iter()
+        .filter(|(api_key, _, versions)| valid_versions(*api_key).as_ref() != Some(versions))
+        .map(|(api_key, name, versions)| {
+            format!(
+                "{name} ({api_key}): Kafka {versions:?}, yakt {:?}",
+                valid_versions(*api_key)
+            )
+        })
+        .collect();
+    assert!(differ.is_empty(), "Kafka {version} differs: {differ:#?}");
 }
 
 #[test]
