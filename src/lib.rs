@@ -8,6 +8,7 @@ pub mod clock;
 pub mod commands;
 pub mod config;
 pub mod controller;
+pub mod embed;
 pub mod features;
 pub mod logging;
 pub mod node;
