@@ -9,6 +9,10 @@ use std::collections::BTreeMap;
 use kafka_protocol::ResponseError;
 use yakt_wire::{ClearElrRecord, ConfigRecord, MetadataRecord};
 
+use crate::config::FileProperties;
+use crate::controller::configs::client_metrics_keys::validate_client_metrics_configs;
+use crate::controller::configs::group_keys::{validate_group_configs, GroupCoordinatorSettings};
+use crate::controller::configs::java_hash_order::validator_order;
 use crate::controller::configs::topic_keys::{topic_config_key, validate_topic_config, ConfigType};
 use crate::controller::image::configs::resource_type;
 use crate::controller::image::MetadataImage;
@@ -63,6 +67,8 @@ pub struct Target<'a> {
     pub newly_created: bool,
     /// Ids of the quorum's controllers (a broker resource may name one).
     pub controller_ids: &'a [i32],
+    /// The controller's properties (its `group.*` settings bound a group's configs).
+    pub static_configs: &'a FileProperties,
 }
 
 type Records = Vec<(MetadataRecord, i16)>;
@@ -244,6 +250,12 @@ fn validate(
         validate_topic_values(image, &all)
             .map_err(|message| ApiError::new(ResponseError::InvalidConfig, message))?;
     }
+    if matches!(
+        target.resource_type,
+        resource_type::GROUP | resource_type::CLIENT_METRICS
+    ) {
+        validate_group_or_client_metrics(image, target, changes, deleted)?;
+    }
     if !target.newly_created {
         check_exists(image, target)?;
     }
@@ -292,6 +304,48 @@ fn check_record(
             ))
         }
         _ => Ok(()),
+    }
+}
+
+/// A group's or client metrics subscription's configs after the change, checked as Kafka's
+/// `ControllerConfigurationValidator` checks them, in the order its hash maps hold them.
+fn validate_group_or_client_metrics(
+    image: &MetadataImage,
+    target: Target<'_>,
+    changes: &[(String, Option<String>)],
+    deleted: &[String],
+) -> Result<(), ApiError> {
+    let current = image
+        .configs
+        .resource(target.resource_type, target.resource_name);
+    let existing: Vec<String> = current
+        .into_iter()
+        .flat_map(|c| c.keys())
+        .cloned()
+        .collect();
+    let mut all: BTreeMap<String, String> = current.cloned().unwrap_or_default();
+    let mut added = Vec::new();
+    for (key, value) in changes {
+        if !all.contains_key(key) && value.is_some() {
+            added.push(key.clone());
+        }
+        match value {
+            Some(value) => all.insert(key.clone(), value.clone()),
+            None => all.remove(key),
+        };
+    }
+    for key in deleted {
+        all.remove(key);
+    }
+    let configs: Vec<(String, String)> = validator_order(&existing, &added, all.len())
+        .into_iter()
+        .filter_map(|key| all.get(&key).map(|value| (key, value.clone())))
+        .collect();
+    if target.resource_type == resource_type::GROUP {
+        let settings = GroupCoordinatorSettings::from_properties(target.static_configs);
+        validate_group_configs(&configs, &settings)
+    } else {
+        validate_client_metrics_configs(target.resource_name, &configs)
     }
 }
 

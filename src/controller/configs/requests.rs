@@ -170,6 +170,7 @@ impl Controller {
                     resource_name: &resource_name,
                     newly_created: false,
                     controller_ids: &self.settings.controller_ids,
+                    static_configs: &self.settings.static_configs,
                 };
                 match changes.and_then(|changes| alter(target, &changes)) {
                     Ok(new) => {

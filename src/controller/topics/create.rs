@@ -133,6 +133,7 @@ impl Controller {
             resource_name: name,
             newly_created: true,
             controller_ids: &self.settings.controller_ids,
+            static_configs: &self.settings.static_configs,
         };
         let ops = configs
             .iter()
