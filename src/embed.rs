@@ -3,8 +3,13 @@
 //! Owns the life of N in-process controllers for tests (a Rust project's or yakt's own):
 //! their directories and `controller-<id>.properties` (Kafka's keys, as `yakt quickstart`
 //! writes them, so Kafka's tools and a Java controller read them as they are), their ports,
-//! and starting, stopping, killing and restarting each one. Real Kafka brokers and clients
-//! reach the quorum at [`EmbeddedQuorum::bootstrap_servers`] or [`EmbeddedQuorum::voters`].
+//! and starting, stopping, killing and restarting each one. The quorum is dynamic (KIP-853,
+//! kraft.version 1: each directory formatted with `--initial-controllers`, as Kafka 4's
+//! `kafka-storage format` makes one) unless [`EmbeddedQuorumBuilder::static_voters`] asks for
+//! `controller.quorum.voters`. A real Kafka broker or client reaches a dynamic quorum with
+//! `controller.quorum.bootstrap.servers` = [`EmbeddedQuorum::bootstrap_servers`] (or
+//! `--bootstrap-controller`), a static one with `controller.quorum.voters` =
+//! [`EmbeddedQuorum::voters`].
 //!
 //! ```
 //! use std::time::Duration;
@@ -25,15 +30,17 @@
 //! # }
 //! ```
 //!
-//! **Ports.** A static quorum names every voter's `host:port` in each controller's
-//! `controller.quorum.voters`, so the controller ports are fixed before any controller starts.
-//! The builder binds one listener per controller to `127.0.0.1:0` (the kernel picks distinct
+//! **Ports.** Either kind of quorum names every voter's `host:port` before any controller
+//! starts (in each `controller.quorum.voters`, or in the VotersRecord `--initial-controllers`
+//! writes into each log), so the controller ports are fixed up front. The builder binds one listener per controller to `127.0.0.1:0` (the kernel picks distinct
 //! free ports, and Linux hands `bind(0)` different ports than outgoing connections take),
 //! holds all of them while the directories are formatted, and closes each one only just
 //! before its controller binds the same port. Another process can take a port in that gap
 //! (milliseconds) or while a controller is stopped; the start or restart then fails with the
 //! bind error rather than reaching someone else's server. The admin listener
 //! (`yakt.admin.listener`) binds port 0 on the first start and keeps its port on restarts.
+//! The ports are written to `<dir>/ports`; a later quorum in the same [`dir`](
+//! EmbeddedQuorumBuilder::dir) binds the same ones, as its logs name them.
 //!
 //! **Runtimes.** Each controller runs on its own tokio runtime (one worker thread), made when
 //! it starts. That is what makes [`EmbeddedQuorum::kill`] possible, and it means the quorum
@@ -53,9 +60,9 @@ use std::time::Duration;
 
 use anyhow::{bail, ensure, Context as _};
 
-use crate::commands::format::{format, FormatOptions};
+use crate::commands::format::{format, FormatOptions, InitialQuorum};
 use crate::config::builder::{ControllerConfigBuilder, CONTROLLER_LISTENER_NAME};
-use crate::config::{ControllerConfig, QuorumVoter};
+use crate::config::{ControllerConfig, HostPort, QuorumVoter};
 use crate::node::Node;
 use crate::raft::RoleKind;
 use crate::server::raft_driver::RaftStatus;
@@ -66,6 +73,9 @@ const HOST: &str = "127.0.0.1";
 const MAX_CONTROLLERS: u16 = 9;
 /// The file in the quorum's directory holding the cluster id, reused by a later quorum there.
 const CLUSTER_ID_FILE: &str = "cluster.id";
+/// The file in the quorum's directory holding each controller's port (`id=port` lines),
+/// reused by a later quorum there: a dynamic quorum's log holds the voters' endpoints.
+const PORTS_FILE: &str = "ports";
 /// The key of the admin listener's address.
 const ADMIN_LISTENER: &str = "yakt.admin.listener";
 /// How long stopping a controller's runtime may wait for its blocking work.
@@ -81,9 +91,10 @@ pub struct EmbeddedQuorumBuilder {
     properties: Vec<(String, String)>,
     release_version: Option<String>,
     dir: Option<PathBuf>,
+    static_voters: bool,
 }
 
-/// A static quorum of controllers (node ids 1..=N) running in this process.
+/// A quorum of controllers (node ids 1..=N) running in this process.
 #[derive(Debug)]
 pub struct EmbeddedQuorum {
     cluster_id: String,
@@ -118,6 +129,7 @@ impl Default for EmbeddedQuorumBuilder {
             properties: Vec::new(),
             release_version: None,
             dir: None,
+            static_voters: false,
         }
     }
 }
@@ -152,6 +164,16 @@ impl EmbeddedQuorumBuilder {
         self
     }
 
+    /// A static quorum (`controller.quorum.voters`, kraft.version 0) instead of the dynamic
+    /// one (KIP-853: `controller.quorum.bootstrap.servers`, formatted with
+    /// `--initial-controllers`, kraft.version 1). A broker finds a static quorum only through
+    /// [`EmbeddedQuorum::voters`]: under kraft.version 0 Kafka's broker knows the active
+    /// controller's endpoint from its own `controller.quorum.voters`, never from the log.
+    pub fn static_voters(mut self, enabled: bool) -> Self {
+        self.static_voters = enabled;
+        self
+    }
+
     /// Where the quorum keeps its files; kept after the quorum, and reused (cluster id and
     /// data) by a later one. Unless set, a new directory under the system's temporary
     /// directory, removed when the quorum is dropped.
@@ -183,7 +205,7 @@ impl EmbeddedQuorumBuilder {
             (None, None) => unreachable!("a directory is given or made"),
         };
         let cluster_id = cluster_id(&dir)?;
-        let reserved = reserve_ports(self.controllers)?;
+        let reserved = reserve_ports(&dir, self.controllers)?;
         let voters: Vec<QuorumVoter> = reserved
             .iter()
             .zip(1..)
@@ -196,9 +218,11 @@ impl EmbeddedQuorumBuilder {
             })
             .collect::<std::io::Result<_>>()
             .context("cannot read a reserved port")?;
+        let initial_controllers = initial_controllers(&voters);
         let mut members = BTreeMap::new();
         for voter in &voters {
-            members.insert(voter.id, self.prepare(&dir, &cluster_id, voter, &voters)?);
+            let member = self.prepare(&dir, &cluster_id, voter, &voters, &initial_controllers)?;
+            members.insert(voter.id, member);
         }
         let mut quorum = EmbeddedQuorum {
             cluster_id,
@@ -222,10 +246,24 @@ impl EmbeddedQuorumBuilder {
         cluster_id: &str,
         voter: &QuorumVoter,
         voters: &[QuorumVoter],
+        initial_controllers: &str,
     ) -> anyhow::Result<Member> {
-        let mut builder = ControllerConfig::builder(voter.id)
-            .listener(&voter.host, voter.port)
-            .quorum_voters(voters)
+        let mut builder = ControllerConfig::builder(voter.id).listener(&voter.host, voter.port);
+        let initial_quorum = if self.static_voters {
+            builder = builder.quorum_voters(voters);
+            InitialQuorum::Unspecified
+        } else {
+            let servers: Vec<HostPort> = voters
+                .iter()
+                .map(|v| HostPort {
+                    host: v.host.clone(),
+                    port: v.port,
+                })
+                .collect();
+            builder = builder.quorum_bootstrap_servers(&servers);
+            InitialQuorum::InitialControllers(initial_controllers.to_owned())
+        };
+        builder = builder
             .metadata_log_dir(&dir.join(format!("controller-{}", voter.id)))
             .set(
                 "listener.security.protocol.map",
@@ -243,6 +281,7 @@ impl EmbeddedQuorumBuilder {
         let options = FormatOptions {
             cluster_id: cluster_id.to_owned(),
             release_version: self.release_version.clone(),
+            initial_quorum,
             ignore_formatted: true,
             ..FormatOptions::default()
         };
@@ -269,8 +308,9 @@ impl EmbeddedQuorum {
         &self.cluster_id
     }
 
-    /// The `controller.quorum.bootstrap.servers` value a broker or `--bootstrap-controller`
-    /// takes: `127.0.0.1:port,...` in node id order.
+    /// The `controller.quorum.bootstrap.servers` value a broker needs to find a dynamic quorum
+    /// (the default), and what `--bootstrap-controller` takes: `127.0.0.1:port,...` in node id
+    /// order.
     pub fn bootstrap_servers(&self) -> String {
         let servers: Vec<String> = self
             .voters
@@ -280,7 +320,8 @@ impl EmbeddedQuorum {
         servers.join(",")
     }
 
-    /// The `controller.quorum.voters` value: `id@127.0.0.1:port,...` in node id order.
+    /// The `controller.quorum.voters` value a broker needs to find a static quorum
+    /// ([`EmbeddedQuorumBuilder::static_voters`]): `id@127.0.0.1:port,...` in node id order.
     pub fn voters(&self) -> String {
         let voters: Vec<String> = self.voters.iter().map(ToString::to_string).collect();
         voters.join(",")
@@ -482,11 +523,56 @@ async fn shutdown_runtime(runtime: tokio::runtime::Runtime) {
     }
 }
 
-/// `count` listeners on distinct free ports of [`HOST`], held until each controller starts.
-fn reserve_ports(count: u16) -> anyhow::Result<Vec<TcpListener>> {
-    (0..count)
+/// `count` listeners on distinct ports of [`HOST`], held until each controller starts: the
+/// ports an earlier quorum in `dir` used, else free ones, written down for a later quorum.
+fn reserve_ports(dir: &Path, count: u16) -> anyhow::Result<Vec<TcpListener>> {
+    let path = dir.join(PORTS_FILE);
+    if path.exists() {
+        let text =
+            fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
+        let ports: Vec<u16> = text
+            .lines()
+            .filter_map(|line| line.split_once('='))
+            .map(|(_, port)| port.trim().parse())
+            .collect::<Result<_, _>>()
+            .with_context(|| format!("bad port in {}", path.display()))?;
+        ensure!(
+            ports.len() == usize::from(count),
+            "{} names {} controllers, not {count}",
+            path.display(),
+            ports.len()
+        );
+        return ports
+            .iter()
+            .map(|port| {
+                TcpListener::bind((HOST, *port)).with_context(|| {
+                    format!(
+                        "port {port} of an earlier quorum in {} is taken",
+                        dir.display()
+                    )
+                })
+            })
+            .collect();
+    }
+    let reserved: Vec<TcpListener> = (0..count)
         .map(|_| TcpListener::bind((HOST, 0)).context("cannot reserve a port on 127.0.0.1"))
-        .collect()
+        .collect::<anyhow::Result<_>>()?;
+    let mut text = String::new();
+    for (listener, id) in reserved.iter().zip(1..) {
+        text.push_str(&format!("{id}={}\n", listener.local_addr()?.port()));
+    }
+    fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(reserved)
+}
+
+/// `--initial-controllers`: every voter's `id@host:port:directoryId`, with a new directory id
+/// each (used only for a directory formatted now).
+fn initial_controllers(voters: &[QuorumVoter]) -> String {
+    let voters: Vec<String> = voters
+        .iter()
+        .map(|v| format!("{v}:{}", yakt_wire::Uuid::random()))
+        .collect();
+    voters.join(",")
 }
 
 /// The leader every status names in one epoch, if it holds the leader role itself.

@@ -11,10 +11,13 @@ mod support;
 
 use std::time::Duration;
 
+use yakt::config::ControllerConfig;
 use yakt::embed::EmbeddedQuorum;
 use yakt_wire::{encode_frame, MetadataRecord, NoOpRecord};
 
-use support::{as_pairs, free_port, kafka_version, poll_until, KafkaBroker};
+use support::{
+    as_pairs, expect_success, free_port, kafka_version, poll_until, KafkaBroker, KafkaTool,
+};
 
 /// Election timeouts are 1-2 s and the fetch timeout 2 s (Kafka's defaults): 30 s is ample.
 const CONVERGENCE: Duration = Duration::from_secs(30);
@@ -183,6 +186,7 @@ async fn a_killed_leader_is_replaced_and_restarts_on_its_directory() {
 async fn the_quorum_removes_its_own_directory_and_keeps_a_given_one() {
     let quorum = EmbeddedQuorum::builder()
         .controllers(1)
+        .static_voters(true)
         .release_version("4.0")
         .property("controller.quorum.election.timeout.ms", "500")
         .start()
@@ -190,8 +194,14 @@ async fn the_quorum_removes_its_own_directory_and_keeps_a_given_one() {
         .unwrap();
     let dir = quorum.dir().to_path_buf();
     assert!(dir.join("controller-1/meta.properties").is_file());
-    let properties = std::fs::read_to_string(quorum.properties_path(1).unwrap()).unwrap();
-    assert!(properties.contains("controller.quorum.election.timeout.ms=500"));
+    let config = ControllerConfig::load(quorum.properties_path(1).unwrap()).unwrap();
+    assert_eq!(config.quorum.election_timeout_ms, 500);
+    let voters: Vec<String> = config
+        .quorum_voters
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(voters.join(","), quorum.voters());
     assert_eq!(quorum.wait_for_leader(CONVERGENCE).await.unwrap(), 1);
     drop(quorum); // running: killed, then the directory goes
     assert!(!dir.exists(), "{} outlived its quorum", dir.display());
@@ -204,6 +214,15 @@ async fn the_quorum_removes_its_own_directory_and_keeps_a_given_one() {
         .await
         .unwrap();
     let cluster_id = quorum.cluster_id().to_owned();
+    let addr = quorum.controller_addr(1);
+    let config = ControllerConfig::load(quorum.properties_path(1).unwrap()).unwrap();
+    assert!(config.quorum_voters.is_empty(), "a dynamic quorum");
+    let servers: Vec<String> = config
+        .quorum_bootstrap_servers
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(servers.join(","), quorum.bootstrap_servers());
     quorum.wait_for_leader(CONVERGENCE).await.unwrap();
     quorum.shutdown().await;
     assert!(given.path().join("controller-1/meta.properties").is_file());
@@ -218,6 +237,12 @@ async fn the_quorum_removes_its_own_directory_and_keeps_a_given_one() {
         cluster_id,
         "a later quorum reuses the data"
     );
+    assert_eq!(
+        again.controller_addr(1),
+        addr,
+        "and the ports its log names"
+    );
+    assert_eq!(again.wait_for_leader(CONVERGENCE).await.unwrap(), 1);
     again.shutdown().await;
 }
 
@@ -277,6 +302,20 @@ async fn a_kafka_broker_registers_through_bootstrap_servers() {
         .await;
         assert_eq!(brokers[0]["listeners"][0]["port"], port, "{brokers}");
     }
+    // Kafka's own tool, through the same bootstrap servers: the broker fetches as an observer.
+    let servers = quorum.bootstrap_servers();
+    let args = ["--bootstrap-controller", &servers, "describe", "--status"];
+    let output = KafkaTool::run(&kafka_version(), "metadata-quorum", &args);
+    let status = expect_success(&output, "kafka-metadata-quorum describe --status");
+    let observers = status
+        .lines()
+        .find_map(|line| line.trim().strip_prefix("CurrentObservers:"))
+        .unwrap_or_else(|| panic!("no CurrentObservers in:\n{status}"));
+    assert!(
+        observers.contains(&format!("\"id\": {BROKER},"))
+            || observers.contains(&format!("\"id\":{BROKER},")),
+        "broker {BROKER} is not an observer:\n{status}"
+    );
     broker.stop();
     quorum.shutdown().await;
 }
