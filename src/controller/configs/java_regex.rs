@@ -6,13 +6,19 @@
 /// Whether Java compiles `pattern`.
 pub fn is_valid_java_regex(pattern: &str) -> bool {
     let chars: Vec<char> = pattern.chars().collect();
-    let mut parser = Parser { chars, at: 0 };
+    let mut parser = Parser {
+        chars,
+        at: 0,
+        names: Vec::new(),
+    };
     parser.alternation().is_some() && parser.at == parser.chars.len()
 }
 
 struct Parser {
     chars: Vec<char>,
     at: usize,
+    /// The named groups opened so far (`\k<name>` may name only these).
+    names: Vec<String>,
 }
 
 impl Parser {
@@ -58,7 +64,7 @@ impl Parser {
         match c {
             '(' => self.group(),
             '[' => self.class(),
-            '\\' => self.escape(false),
+            '\\' => self.escape(false).map(|_| ()),
             // An empty atom: the `{` is read as a repetition of nothing.
             '{' => {
                 self.at -= 1;
@@ -137,10 +143,16 @@ impl Parser {
         if !self.peek()?.is_ascii_alphabetic() {
             return None;
         }
+        let start = self.at;
         while self.peek().is_some_and(|c| c.is_ascii_alphanumeric()) {
             self.at += 1;
         }
-        self.eat('>').then_some(())
+        let name: String = self.chars[start..self.at].iter().collect();
+        if self.names.contains(&name) || !self.eat('>') {
+            return None;
+        }
+        self.names.push(name);
+        Some(())
     }
 
     /// After `[`: a class up to its `]` (a `]` first is a literal).
@@ -184,14 +196,13 @@ impl Parser {
 
     /// An escape inside a class: the character it stands for, if a single one.
     fn class_escape(&mut self) -> Option<Option<char>> {
-        let c = self.peek()?;
-        self.escape(true)?;
-        Some((!c.is_ascii_alphanumeric()).then_some(c))
+        self.escape(true)
     }
 
-    /// After `\`.
-    fn escape(&mut self, in_class: bool) -> Option<()> {
+    /// After `\`: the character the escape stands for, if a single one.
+    fn escape(&mut self, in_class: bool) -> Option<Option<char>> {
         let c = self.peek()?;
+        let start = self.at + 1;
         self.at += 1;
         let hex = |p: &Parser, n: usize| {
             p.chars.len() >= p.at + n && p.chars[p.at..p.at + n].iter().all(char::is_ascii_hexdigit)
@@ -221,7 +232,14 @@ impl Parser {
                 self.at += n;
             }
             'c' => self.at += 1,
-            'p' | 'P' | 'N' | 'k' => self.braced(c)?,
+            'k' => {
+                self.braced(c)?;
+                let name: String = self.chars[start + 1..self.at - 1].iter().collect();
+                if !self.names.contains(&name) {
+                    return None;
+                }
+            }
+            'p' | 'P' | 'N' => self.braced(c)?,
             'Q' => self.quote(),
             'b' | 'B' | 'A' | 'G' | 'Z' | 'z' | 'R' | 'X' if in_class => return None,
             'A'
@@ -252,7 +270,30 @@ impl Parser {
             other if other.is_ascii_alphabetic() => return None,
             _ => {}
         }
-        (self.at <= self.chars.len()).then_some(())
+        if self.at > self.chars.len() {
+            return None;
+        }
+        Some(self.single_char(c, start))
+    }
+
+    /// The character an escape from `start` (after its letter) to here stands for.
+    fn single_char(&self, c: char, start: usize) -> Option<char> {
+        let body: String = self.chars[start..self.at].iter().collect();
+        let code = |digits: &str, radix| u32::from_str_radix(digits, radix).ok();
+        match c {
+            'x' => code(body.trim_start_matches('{').trim_end_matches('}'), 16),
+            'u' => code(&body, 16),
+            '0' => code(&body, 8),
+            't' => Some(9),
+            'n' => Some(10),
+            'f' => Some(12),
+            'r' => Some(13),
+            'a' => Some(7),
+            'e' => Some(27),
+            other if !other.is_ascii_alphanumeric() => Some(u32::from(other)),
+            _ => None,
+        }
+        .and_then(char::from_u32)
     }
 
     /// `\p{..}`, `\N{..}`, `\k<..>` and `\pL`.
