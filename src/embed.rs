@@ -71,8 +71,6 @@ use crate::server::raft_driver::RaftStatus;
 const HOST: &str = "127.0.0.1";
 /// The most controllers a quorum holds (as `yakt quickstart`).
 const MAX_CONTROLLERS: u16 = 9;
-/// The file in the quorum's directory holding the cluster id, reused by a later quorum there.
-const CLUSTER_ID_FILE: &str = "cluster.id";
 /// The file in the quorum's directory holding each controller's port (`id=port` lines),
 /// reused by a later quorum there: a dynamic quorum's log holds the voters' endpoints.
 const PORTS_FILE: &str = "ports";
@@ -204,7 +202,7 @@ impl EmbeddedQuorumBuilder {
             (None, Some(owned)) => owned.path.clone(),
             (None, None) => unreachable!("a directory is given or made"),
         };
-        let cluster_id = cluster_id(&dir)?;
+        let cluster_id = crate::commands::quickstart::cluster_id(&dir)?;
         let reserved = reserve_ports(&dir, self.controllers)?;
         let voters: Vec<QuorumVoter> = reserved
             .iter()
@@ -586,22 +584,6 @@ fn agreed_leader(statuses: &BTreeMap<i32, RaftStatus>) -> Option<i32> {
         .get(&leader)
         .is_some_and(|s| s.role == RoleKind::Leader);
     (agreed && leads).then_some(leader)
-}
-
-/// Reads `cluster.id`, or makes one and keeps it there.
-fn cluster_id(dir: &Path) -> anyhow::Result<String> {
-    let path = dir.join(CLUSTER_ID_FILE);
-    if path.exists() {
-        let id =
-            fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
-        let id = id.trim().to_owned();
-        ensure!(!id.is_empty(), "{} is empty", path.display());
-        return Ok(id);
-    }
-    let id = yakt_wire::Uuid::random().to_string();
-    fs::write(&path, format!("{id}\n"))
-        .with_context(|| format!("cannot write {}", path.display()))?;
-    Ok(id)
 }
 
 /// A directory the quorum made under the system's temporary directory, removed on drop.

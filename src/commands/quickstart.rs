@@ -100,8 +100,8 @@ pub fn prepare(options: &QuickstartOptions) -> anyhow::Result<Prepared> {
     })
 }
 
-/// Reads `cluster.id`, or makes one and keeps it there.
-fn cluster_id(dir: &Path) -> anyhow::Result<String> {
+/// Reads `cluster.id` in `dir`, or makes one and keeps it there.
+pub(crate) fn cluster_id(dir: &Path) -> anyhow::Result<String> {
     let path = dir.join(CLUSTER_ID_FILE);
     if path.exists() {
         let id =
