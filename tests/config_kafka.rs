@@ -28,6 +28,14 @@ fn cases() -> Vec<(&'static str, String)> {
              listener.security.protocol.map=CONTROLLER:PLAINTEXT, secure:sasl_ssl",
         ),
         ("ssl-named-listener", "controller.listener.names=SSL\nlisteners=SSL://:9093"),
+        // Keys a controller does not use still parse as their type in Kafka.
+        ("unused-int-not-a-number", "group.consumer.session.timeout.ms=soon"),
+        ("unused-int-decimal", "log.retention.hours=1.5"),
+        ("unused-boolean", "auto.create.topics.enable=maybe"),
+        ("unused-long", "log.retention.bytes=12345678901234"),
+        ("unused-double", "log.cleaner.io.max.bytes.per.second=1e6"),
+        ("unused-valid-values", "num.io.threads=8\nauto.create.topics.enable=FALSE\ngroup.consumer.session.timeout.ms= 50000 "),
+        ("unknown-key", "no.such.key=whatever"),
         (
             "advertised-partly",
             "controller.listener.names=A,B\nlisteners=A://:9093,B://b-host:9094\nadvertised.listeners=A://a.example:19093",

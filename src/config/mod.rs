@@ -339,6 +339,7 @@ impl ControllerConfig {
             }
         }
         config.unused_keys = reader.unread_keys();
+        check_unused_types(properties, &config.unused_keys)?;
         Ok(config)
     }
 
@@ -435,6 +436,24 @@ fn read_process_roles(reader: &mut Reader<'_>) -> Result<Vec<ProcessRole>, Confi
 }
 
 /// `log.dirs` (else `log.dir`) and `metadata.log.dir` (else the first log directory).
+/// A key yakt does not use but Kafka knows must still hold a value of its type, as Kafka's
+/// `KafkaConfig` parses every key it defines (`num.io.threads=many` keeps a Kafka controller
+/// from starting). Kafka's range checks on those keys are not repeated.
+fn check_unused_types(properties: &Properties, unused: &[String]) -> Result<(), ConfigError> {
+    use crate::controller::configs::broker_keys::{broker_config_type, normalize_value};
+    for key in unused {
+        let (Some(config_type), Some(value)) = (broker_config_type(key), properties.get(key))
+        else {
+            continue;
+        };
+        if normalize_value(config_type, value).is_none() {
+            let expected = format!("a value of type {}", config_type.name());
+            return Err(ConfigError::invalid(key, value, expected));
+        }
+    }
+    Ok(())
+}
+
 /// `yakt.admin.listener`: `host:port` (an empty host listens on every address).
 fn read_admin_listener(reader: &mut Reader<'_>) -> Result<Option<HostPort>, ConfigError> {
     let Some(raw) = reader.string(YAKT_ADMIN_LISTENER) else {

@@ -49,6 +49,21 @@ impl BrokerConfigType {
         })
     }
 
+    /// Kafka's name of the type (`INT`, `LIST`, ...).
+    pub fn name(self) -> &'static str {
+        match self {
+            BrokerConfigType::Boolean => "BOOLEAN",
+            BrokerConfigType::String => "STRING",
+            BrokerConfigType::Int => "INT",
+            BrokerConfigType::Short => "SHORT",
+            BrokerConfigType::Long => "LONG",
+            BrokerConfigType::Double => "DOUBLE",
+            BrokerConfigType::List => "LIST",
+            BrokerConfigType::Class => "CLASS",
+            BrokerConfigType::Password => "PASSWORD",
+        }
+    }
+
     /// Kafka's `DescribeConfigsResponse.ConfigType` id.
     pub fn id(self) -> i8 {
         match self {
