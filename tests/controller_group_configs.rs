@@ -4,7 +4,11 @@
 //! with the controller's `group.*` settings, `ClientMetricsConfigs.validate`) about each
 //! change; yakt's controller, given the same properties, current configs and change through
 //! IncrementalAlterConfigs, must accept what Kafka accepts and refuse the rest with Kafka's
-//! error code and message. Needs Java 17 and `scripts/kafka fetch`; fails without them.
+//! error code and message. `tests/java/GroupDescribeProbe.java` has Kafka's `ConfigHelper`
+//! describe GROUP and CLIENT_METRICS resources over the same controller properties and
+//! stored configs; yakt's DescribeConfigs must give the same entries in the same order
+//! (name, value, source, sensitivity, read-only, type, documentation, synonyms). Needs Java
+//! 17 and `scripts/kafka fetch`; fails without them.
 
 mod controller_support;
 mod support;
@@ -13,10 +17,11 @@ use std::fmt::Write as _;
 use std::fs;
 
 use controller_support::{Harness, CLUSTER_ID};
+use kafka_protocol::messages::describe_configs_request::DescribeConfigsResource;
 use kafka_protocol::messages::incremental_alter_configs_request::{
     AlterConfigsResource, AlterableConfig,
 };
-use kafka_protocol::messages::IncrementalAlterConfigsRequest;
+use kafka_protocol::messages::{DescribeConfigsRequest, IncrementalAlterConfigsRequest};
 use kafka_protocol::protocol::StrBytes;
 use support::{compile_java, expect_success, kafka_version, KafkaTool};
 use yakt::config::ControllerConfig;
@@ -106,8 +111,8 @@ fn kafka_verdicts(cases: &[Case]) -> Vec<String> {
     text.lines().map(str::to_owned).collect()
 }
 
-/// yakt's verdict on one case, in the probe's format.
-fn yakt_verdict(c: &Case) -> String {
+/// A controller of `BASE` and `controller`'s properties whose resource holds `existing`.
+fn harness(c: &Case) -> Harness {
     let mut file = BASE.to_owned();
     for (k, v) in &c.controller {
         let _ = writeln!(file, "{k}={v}");
@@ -130,6 +135,12 @@ fn yakt_verdict(c: &Case) -> String {
         })
         .collect();
     h.replay(&records);
+    h
+}
+
+/// yakt's verdict on one case, in the probe's format.
+fn yakt_verdict(c: &Case) -> String {
+    let h = harness(c);
     let configs = c
         .change
         .iter()
@@ -548,4 +559,259 @@ fn client_metrics_as_kafka_checks_them() {
     c.existing = owned(&[("interval.ms", "5")]);
     cases.push(c);
     assert_same(&cases);
+}
+
+/// A DescribeConfigs to compare: the resource (`change` unused), what is asked to be
+/// included, and the keys asked for (none: all).
+struct Describe {
+    case: Case,
+    include_synonyms: bool,
+    include_documentation: bool,
+    keys: Option<Vec<&'static str>>,
+}
+
+/// Kafka's answer to every describe, each as its lines without the closing "end".
+fn kafka_descriptions(describes: &[Describe]) -> Vec<Vec<String>> {
+    let dir = tempfile::tempdir().unwrap();
+    let base = dir.path().join("controller.properties");
+    fs::write(&base, BASE).unwrap();
+    let mut lines = String::new();
+    for d in describes {
+        let c = &d.case;
+        let keys = d.keys.as_ref().map_or("-".to_owned(), |k| k.join("\u{1f}"));
+        let _ = writeln!(
+            lines,
+            "{}\t{}\t{}\t{}\t{}\t{}\t{keys}",
+            c.resource_type,
+            c.name,
+            field(&c.controller),
+            field(&c.existing),
+            d.include_synonyms,
+            d.include_documentation,
+        );
+    }
+    let file = dir.path().join("describes.tsv");
+    fs::write(&file, lines).unwrap();
+    let version = kafka_version();
+    let classes = compile_java(&version, "GroupDescribeProbe");
+    let output = KafkaTool::new(&version, "GroupDescribeProbe")
+        .classpath(&classes)
+        .args(&[&base.display().to_string(), &file.display().to_string()])
+        .output();
+    let text = expect_success(&output, "GroupDescribeProbe");
+    let mut answers = vec![Vec::new()];
+    for line in text.lines() {
+        if line == "end" {
+            answers.push(Vec::new());
+        } else if let Some(answer) = answers.last_mut() {
+            answer.push(line.to_owned());
+        }
+    }
+    answers.pop();
+    answers
+}
+
+fn nullable(value: Option<&str>) -> String {
+    value.map_or("\\N".to_owned(), escape)
+}
+
+/// yakt's answer to one describe, in the probe's format.
+fn yakt_description(d: &Describe) -> Vec<String> {
+    let h = harness(&d.case);
+    let keys = d.keys.as_ref().map(|keys| {
+        keys.iter()
+            .map(|k| StrBytes::from_static_str(k))
+            .collect::<Vec<_>>()
+    });
+    let request = DescribeConfigsRequest::default()
+        .with_include_synonyms(d.include_synonyms)
+        .with_include_documentation(d.include_documentation)
+        .with_resources(vec![DescribeConfigsResource::default()
+            .with_resource_type(d.case.resource_type)
+            .with_resource_name(StrBytes::from_string(d.case.name.clone()))
+            .with_configuration_keys(keys)]);
+    let response = h.controller.describe_configs(&request, 4);
+    let result = &response.results[0];
+    if result.error_code != 0 {
+        return vec![format!(
+            "error\t{}\t{}",
+            result.error_code,
+            nullable(result.error_message.as_deref())
+        )];
+    }
+    result
+        .configs
+        .iter()
+        .map(|entry| {
+            let synonyms: Vec<String> = entry
+                .synonyms
+                .iter()
+                .map(|s| {
+                    let value = s.value.as_deref().unwrap_or("null");
+                    format!("{}={value}={}", s.name.as_str(), s.source)
+                })
+                .collect();
+            let synonyms = if synonyms.is_empty() {
+                "-".to_owned()
+            } else {
+                escape(&synonyms.join("\u{1f}"))
+            };
+            format!(
+                "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{synonyms}",
+                escape(entry.name.as_str()),
+                nullable(entry.value.as_deref()),
+                entry.config_source,
+                entry.is_sensitive,
+                entry.read_only,
+                entry.config_type,
+                nullable(entry.documentation.as_deref()),
+            )
+        })
+        .collect()
+}
+
+fn assert_same_descriptions(describes: &[Describe]) {
+    let kafka = kafka_descriptions(describes);
+    assert_eq!(
+        kafka.len(),
+        describes.len(),
+        "the probe answers every describe"
+    );
+    let mut differences = Vec::new();
+    for (d, kafka) in describes.iter().zip(&kafka) {
+        let ours = yakt_description(d);
+        if &ours != kafka {
+            differences.push(format!(
+                "{} {:?} controller {:?} stored {:?} synonyms {} documentation {} keys {:?}\n  \
+                 kafka:\n    {}\n  yakt:\n    {}",
+                d.case.resource_type,
+                d.case.name,
+                d.case.controller,
+                d.case.existing,
+                d.include_synonyms,
+                d.include_documentation,
+                d.keys,
+                kafka.join("\n    "),
+                ours.join("\n    ")
+            ));
+        }
+    }
+    assert!(
+        differences.is_empty(),
+        "{} of {} describes differ:\n{}",
+        differences.len(),
+        describes.len(),
+        differences.join("\n")
+    );
+}
+
+/// Every combination of synonyms, documentation and the key filters for one resource.
+fn describes_of(
+    resource_type: i8,
+    name: &str,
+    controller: &[(&str, &str)],
+    stored: &[(&str, &str)],
+    filters: &[Option<Vec<&'static str>>],
+) -> Vec<Describe> {
+    let mut describes = Vec::new();
+    for keys in filters {
+        for (include_synonyms, include_documentation) in
+            [(false, false), (true, false), (false, true), (true, true)]
+        {
+            let mut c = case(resource_type, name, &[]);
+            c.controller = owned(controller);
+            c.existing = owned(stored);
+            describes.push(Describe {
+                case: c,
+                include_synonyms,
+                include_documentation,
+                keys: keys.clone(),
+            });
+        }
+    }
+    describes
+}
+
+#[test]
+fn group_descriptions_are_kafkas() {
+    let controllers: &[&[(&str, &str)]] = &[
+        &[],
+        &[
+            ("group.consumer.session.timeout.ms", "50000"),
+            ("group.consumer.heartbeat.interval.ms", "6000"),
+            ("group.consumer.assignment.interval.ms", "700"),
+            ("group.consumer.min.assignment.interval.ms", "500"),
+            ("group.share.delivery.count.limit", "7"),
+            ("group.streams.num.standby.replicas", "1"),
+            ("group.streams.initial.rebalance.delay.ms", "0"),
+            ("group.share.assignment.interval.ms", "1000"),
+        ],
+    ];
+    let stored: &[&[(&str, &str)]] = &[
+        &[],
+        &[
+            ("consumer.heartbeat.interval.ms", "7000"),
+            ("share.auto.offset.reset", "by_duration:PT1H"),
+            ("share.isolation.level", "read_committed"),
+            ("share.renew.acknowledge.enable", "false"),
+            ("streams.assignment.interval.ms", "2000"),
+        ],
+        // Values Kafka prints back parsed.
+        &[
+            ("consumer.session.timeout.ms", " 50000 "),
+            ("share.delivery.count.limit", "+6"),
+            ("share.renew.acknowledge.enable", "TRUE"),
+            ("share.auto.offset.reset", " earliest "),
+        ],
+        // A key Kafka does not know (as replayed from elsewhere) is listed as sensitive.
+        &[("consumer.session.timeout.ms", "50000"), ("nonsense", "1")],
+        // A value Kafka cannot parse fails the resource.
+        &[("consumer.session.timeout.ms", "x")],
+        &[("share.record.lock.duration.ms", "999")],
+    ];
+    let filters = [
+        None,
+        Some(vec![
+            "consumer.session.timeout.ms",
+            "consumer.assignment.interval.ms",
+            "share.isolation.level",
+            "nonsense",
+            "group.consumer.session.timeout.ms",
+        ]),
+        Some(vec!["unknown.key"]),
+    ];
+    let mut describes = Vec::new();
+    for controller in controllers {
+        for configs in stored {
+            describes.extend(describes_of(GROUP, "g", controller, configs, &filters));
+        }
+    }
+    describes.extend(describes_of(GROUP, "", &[], &[], &[None]));
+    describes.extend(describes_of(GROUP, "other", &[], &[], &[None]));
+    assert_same_descriptions(&describes);
+}
+
+#[test]
+fn client_metrics_descriptions_are_kafkas() {
+    let stored: &[&[(&str, &str)]] = &[
+        &[],
+        &[("interval.ms", "1000"), ("match", "client_id=a")],
+        &[
+            ("interval.ms", " 2000 "),
+            ("match", "client_id=a.*, client_software_name = java "),
+            (
+                "metrics",
+                " org.apache.kafka.producer. , org.apache.kafka.consumer.",
+            ),
+        ],
+        &[("metrics", "*"), ("nonsense", "1")],
+        &[("metrics", "")],
+    ];
+    let filters = [None, Some(vec!["match", "nonsense", "unknown.key"])];
+    let mut describes = Vec::new();
+    for configs in stored {
+        describes.extend(describes_of(CLIENT_METRICS, "s", &[], configs, &filters));
+    }
+    describes.extend(describes_of(CLIENT_METRICS, "", &[], &[], &[None]));
+    assert_same_descriptions(&describes);
 }

@@ -4,13 +4,16 @@
 //! Kafka defines the keys, then the bounds the controller's `group.consumer.*`,
 //! `group.share.*` and `group.streams.*` settings put on them, then each session timeout
 //! against its heartbeat interval. Keys a group leaves unset take the controller's value of
-//! their `group.*` synonym.
+//! their `group.*` synonym. Also how DescribeConfigs lists a group's configs: each key's
+//! value, source, synonyms, type and documentation.
 
 use std::collections::BTreeMap;
 
 use kafka_protocol::ResponseError;
 
-use crate::controller::configs::java_hash_order::{capacity_after_two_put_alls, iteration_order};
+use crate::controller::configs::java_hash_order::{
+    capacity_after_puts, capacity_after_two_put_alls, iteration_order,
+};
 use crate::controller::result::ApiError;
 
 /// How a GROUP key's value is parsed and checked.
@@ -26,101 +29,170 @@ enum Kind {
     IsolationLevel,
 }
 
-/// (key, kind, default, the controller setting that gives the default): Kafka's definition
-/// order, in which values are parsed.
-const GROUP_KEYS: &[(&str, Kind, &str, Option<&str>)] = &[
-    (
-        "consumer.session.timeout.ms",
-        Kind::Int(1),
-        "45000",
-        Some("group.consumer.session.timeout.ms"),
-    ),
-    (
-        "consumer.heartbeat.interval.ms",
-        Kind::Int(1),
-        "5000",
-        Some("group.consumer.heartbeat.interval.ms"),
-    ),
-    (
-        "consumer.assignment.interval.ms",
-        Kind::Int(0),
-        "1000",
-        None,
-    ),
-    (
-        "share.session.timeout.ms",
-        Kind::Int(1),
-        "45000",
-        Some("group.share.session.timeout.ms"),
-    ),
-    (
-        "share.heartbeat.interval.ms",
-        Kind::Int(1),
-        "5000",
-        Some("group.share.heartbeat.interval.ms"),
-    ),
-    (
-        "share.record.lock.duration.ms",
-        Kind::Int(1000),
-        "30000",
-        Some("group.share.record.lock.duration.ms"),
-    ),
-    (
-        "share.delivery.count.limit",
-        Kind::Int(2),
-        "5",
-        Some("group.share.delivery.count.limit"),
-    ),
-    (
-        "share.partition.max.record.locks",
-        Kind::Int(100),
-        "2000",
-        Some("group.share.partition.max.record.locks"),
-    ),
-    (
-        "share.auto.offset.reset",
-        Kind::AutoOffsetReset,
-        "latest",
-        None,
-    ),
-    (
-        "share.isolation.level",
-        Kind::IsolationLevel,
-        "read_uncommitted",
-        None,
-    ),
-    (
-        "share.renew.acknowledge.enable",
-        Kind::Boolean,
-        "true",
-        None,
-    ),
-    ("share.assignment.interval.ms", Kind::Int(0), "1000", None),
-    (
-        "streams.session.timeout.ms",
-        Kind::Int(1),
-        "45000",
-        Some("group.streams.session.timeout.ms"),
-    ),
-    (
-        "streams.heartbeat.interval.ms",
-        Kind::Int(1),
-        "5000",
-        Some("group.streams.heartbeat.interval.ms"),
-    ),
-    (
-        "streams.num.standby.replicas",
-        Kind::Int(0),
-        "0",
-        Some("group.streams.num.standby.replicas"),
-    ),
-    (
-        "streams.initial.rebalance.delay.ms",
-        Kind::Int(0),
-        "3000",
-        Some("group.streams.initial.rebalance.delay.ms"),
-    ),
-    ("streams.assignment.interval.ms", Kind::Int(0), "1000", None),
+impl Kind {
+    /// `DescribeConfigsResponse.ConfigType` id: BOOLEAN 1, STRING 2, INT 3.
+    fn type_id(self) -> i8 {
+        match self {
+            Kind::Boolean => 1,
+            Kind::AutoOffsetReset | Kind::IsolationLevel => 2,
+            Kind::Int(_) => 3,
+        }
+    }
+}
+
+/// A GROUP config key as Kafka defines it (`GroupConfig.CONFIG_DEF`).
+struct GroupKey {
+    name: &'static str,
+    kind: Kind,
+    /// Kafka's default, where the controller has no setting for the key.
+    default: &'static str,
+    /// The controller setting that gives the key's value when a group leaves it unset
+    /// (`GroupConfig.brokerSynonym`).
+    synonym: Option<&'static str>,
+    /// Whether the validator takes the unset value from that setting
+    /// (`GroupCoordinatorConfig.extractGroupConfigMap`); else from `default`.
+    validated_with_synonym: bool,
+    documentation: &'static str,
+}
+
+/// Kafka's GROUP keys in definition order, in which values are parsed.
+const GROUP_KEYS: &[GroupKey] = &[
+    GroupKey {
+        name: "consumer.session.timeout.ms",
+        kind: Kind::Int(1),
+        default: "45000",
+        synonym: Some("group.consumer.session.timeout.ms"),
+        validated_with_synonym: true,
+        documentation: "The timeout to detect client failures when using the consumer group protocol.",
+    },
+    GroupKey {
+        name: "consumer.heartbeat.interval.ms",
+        kind: Kind::Int(1),
+        default: "5000",
+        synonym: Some("group.consumer.heartbeat.interval.ms"),
+        validated_with_synonym: true,
+        documentation: "The heartbeat interval given to the members of a consumer group.",
+    },
+    GroupKey {
+        name: "consumer.assignment.interval.ms",
+        kind: Kind::Int(0),
+        default: "1000",
+        synonym: Some("group.consumer.assignment.interval.ms"),
+        validated_with_synonym: false,
+        documentation: "The interval between assignment updates for a consumer group.",
+    },
+    GroupKey {
+        name: "share.session.timeout.ms",
+        kind: Kind::Int(1),
+        default: "45000",
+        synonym: Some("group.share.session.timeout.ms"),
+        validated_with_synonym: true,
+        documentation: "The timeout to detect client failures when using the share group protocol.",
+    },
+    GroupKey {
+        name: "share.heartbeat.interval.ms",
+        kind: Kind::Int(1),
+        default: "5000",
+        synonym: Some("group.share.heartbeat.interval.ms"),
+        validated_with_synonym: true,
+        documentation: "The heartbeat interval given to the members of a share group.",
+    },
+    GroupKey {
+        name: "share.record.lock.duration.ms",
+        kind: Kind::Int(1000),
+        default: "30000",
+        synonym: Some("group.share.record.lock.duration.ms"),
+        validated_with_synonym: true,
+        documentation: "The record acquisition lock duration in milliseconds for share groups.",
+    },
+    GroupKey {
+        name: "share.delivery.count.limit",
+        kind: Kind::Int(2),
+        default: "5",
+        synonym: Some("group.share.delivery.count.limit"),
+        validated_with_synonym: true,
+        documentation: "The maximum number of delivery attempts for a record delivered to a share group.",
+    },
+    GroupKey {
+        name: "share.partition.max.record.locks",
+        kind: Kind::Int(100),
+        default: "2000",
+        synonym: Some("group.share.partition.max.record.locks"),
+        validated_with_synonym: true,
+        documentation: "Share-group record lock limit per share-partition.",
+    },
+    GroupKey {
+        name: "share.auto.offset.reset",
+        kind: Kind::AutoOffsetReset,
+        default: "latest",
+        synonym: None,
+        validated_with_synonym: false,
+        documentation: "The strategy to initialize the share-partition start offset. <ul><li>earliest: automatically reset the offset to the earliest offset</li><li>latest: automatically reset the offset to the latest offset</li><li>by_duration:&lt;duration&gt;: automatically reset the offset to a configured duration from the current timestamp. &lt;duration&gt; must be specified in ISO8601 format (PnDTnHnMn.nS). Negative duration is not allowed.</li><li>anything else: throw exception to the share consumer.</li></ul>",
+    },
+    GroupKey {
+        name: "share.isolation.level",
+        kind: Kind::IsolationLevel,
+        default: "read_uncommitted",
+        synonym: None,
+        validated_with_synonym: false,
+        documentation: "Controls how to read records written transactionally. If set to \"read_committed\", the share group will only deliver transactional records which have been committed. If set to \"read_uncommitted\", the share group will return all messages, even transactional messages which have been aborted. Non-transactional records will be returned unconditionally in either mode.",
+    },
+    GroupKey {
+        name: "share.renew.acknowledge.enable",
+        kind: Kind::Boolean,
+        default: "true",
+        synonym: None,
+        validated_with_synonym: false,
+        documentation: "Whether the renew acknowledge type is enabled for the share group.",
+    },
+    GroupKey {
+        name: "share.assignment.interval.ms",
+        kind: Kind::Int(0),
+        default: "1000",
+        synonym: Some("group.share.assignment.interval.ms"),
+        validated_with_synonym: false,
+        documentation: "The interval between assignment updates for a share group.",
+    },
+    GroupKey {
+        name: "streams.session.timeout.ms",
+        kind: Kind::Int(1),
+        default: "45000",
+        synonym: Some("group.streams.session.timeout.ms"),
+        validated_with_synonym: true,
+        documentation: "The timeout to detect client failures when using the streams group protocol.",
+    },
+    GroupKey {
+        name: "streams.heartbeat.interval.ms",
+        kind: Kind::Int(1),
+        default: "5000",
+        synonym: Some("group.streams.heartbeat.interval.ms"),
+        validated_with_synonym: true,
+        documentation: "The heartbeat interval given to the members.",
+    },
+    GroupKey {
+        name: "streams.num.standby.replicas",
+        kind: Kind::Int(0),
+        default: "0",
+        synonym: Some("group.streams.num.standby.replicas"),
+        validated_with_synonym: true,
+        documentation: "The number of standby replicas for each task.",
+    },
+    GroupKey {
+        name: "streams.initial.rebalance.delay.ms",
+        kind: Kind::Int(0),
+        default: "3000",
+        synonym: Some("group.streams.initial.rebalance.delay.ms"),
+        validated_with_synonym: true,
+        documentation: "The amount of time the group coordinator will wait for more streams clients to join a new group before performing the first rebalance. A longer delay means potentially fewer rebalances.",
+    },
+    GroupKey {
+        name: "streams.assignment.interval.ms",
+        kind: Kind::Int(0),
+        default: "1000",
+        synonym: Some("group.streams.assignment.interval.ms"),
+        validated_with_synonym: false,
+        documentation: "The interval between assignment updates for a streams group.",
+    },
 ];
 
 /// The controller's `group.*` settings the checks read, with Kafka's defaults.
@@ -133,6 +205,7 @@ const CONTROLLER_DEFAULTS: &[(&str, i32)] = &[
     ("group.consumer.max.heartbeat.interval.ms", 15_000),
     ("group.consumer.min.assignment.interval.ms", 0),
     ("group.consumer.max.assignment.interval.ms", 15_000),
+    ("group.consumer.assignment.interval.ms", 1_000),
     ("group.share.session.timeout.ms", 45_000),
     ("group.share.heartbeat.interval.ms", 5_000),
     ("group.share.min.session.timeout.ms", 45_000),
@@ -141,6 +214,7 @@ const CONTROLLER_DEFAULTS: &[(&str, i32)] = &[
     ("group.share.max.heartbeat.interval.ms", 15_000),
     ("group.share.min.assignment.interval.ms", 0),
     ("group.share.max.assignment.interval.ms", 15_000),
+    ("group.share.assignment.interval.ms", 1_000),
     ("group.share.record.lock.duration.ms", 30_000),
     ("group.share.min.record.lock.duration.ms", 15_000),
     ("group.share.max.record.lock.duration.ms", 60_000),
@@ -158,6 +232,7 @@ const CONTROLLER_DEFAULTS: &[(&str, i32)] = &[
     ("group.streams.max.heartbeat.interval.ms", 15_000),
     ("group.streams.min.assignment.interval.ms", 0),
     ("group.streams.max.assignment.interval.ms", 15_000),
+    ("group.streams.assignment.interval.ms", 1_000),
     ("group.streams.num.standby.replicas", 0),
     ("group.streams.max.standby.replicas", 2),
     ("group.streams.initial.rebalance.delay.ms", 3_000),
@@ -248,7 +323,7 @@ const BOUNDS: &[(&str, Option<&str>, &str, bool)] = &[
 
 /// Whether Kafka knows `key` as a GROUP config.
 pub fn is_group_config_key(key: &str) -> bool {
-    GROUP_KEYS.iter().any(|(name, ..)| *name == key)
+    GROUP_KEYS.iter().any(|k| k.name == key)
 }
 
 /// The controller's `group.*` settings that bound a group's configs, read from its
@@ -285,6 +360,121 @@ enum Value<'a> {
     Controller(i32),
 }
 
+/// One config of a DescribeConfigs answer, before it is put on the wire.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DescribedConfig {
+    /// The key.
+    pub name: String,
+    /// The effective value (none for a sensitive config).
+    pub value: Option<String>,
+    /// `ConfigSource` id of the value.
+    pub source: i8,
+    /// Whether the value is hidden.
+    pub sensitive: bool,
+    /// `DescribeConfigsResponse.ConfigType` id (0: unknown).
+    pub type_id: i8,
+    /// Kafka's documentation of the key.
+    pub documentation: Option<&'static str>,
+    /// Where the value could come from, strongest first: name, value, source.
+    pub synonyms: Vec<(String, Option<String>, i8)>,
+}
+
+/// `ConfigSource` ids a group's configs come from.
+const GROUP_CONFIG: i8 = 8;
+const STATIC_BROKER_CONFIG: i8 = 4;
+const DEFAULT_CONFIG: i8 = 5;
+
+/// A group's configs as Kafka's controller describes them (`ConfigHelper.describeConfigs`
+/// over `GroupConfig.fromProps(<the controller's settings>, <the group's configs>)`): first
+/// the group's keys Kafka does not know (sensitive), then every key in the order of Kafka's
+/// hash map, with the group's value (source GROUP_CONFIG) or else the controller's
+/// setting of its synonym (its properties file: STATIC_BROKER_CONFIG; Kafka's default:
+/// DEFAULT_CONFIG) or Kafka's default of the key. The `group.*` settings are not dynamic, so no dynamic broker config applies.
+/// A stored value Kafka cannot parse fails the whole resource (`Err`).
+pub fn describe_group_configs(
+    configs: &BTreeMap<String, String>,
+    properties: &[(String, String)],
+    settings: &GroupCoordinatorSettings,
+) -> Result<Vec<DescribedConfig>, ()> {
+    let unknown = configs.keys().filter(|k| !is_group_config_key(k));
+    let mut described: Vec<DescribedConfig> = unknown
+        .map(|name| DescribedConfig {
+            name: name.clone(),
+            value: None,
+            source: GROUP_CONFIG,
+            sensitive: true,
+            type_id: 0,
+            documentation: None,
+            synonyms: vec![(name.clone(), None, GROUP_CONFIG)],
+        })
+        .collect();
+    let names = GROUP_KEYS.iter().map(|k| k.name.to_owned()).collect();
+    for name in iteration_order(names, capacity_after_puts(GROUP_KEYS.len())) {
+        let Some(key) = GROUP_KEYS.iter().find(|k| k.name == name) else {
+            continue;
+        };
+        let mut synonyms = Vec::new();
+        if let Some(text) = configs.get(key.name) {
+            let value = normalized(key, text).ok_or(())?;
+            synonyms.push((name.clone(), Some(value), GROUP_CONFIG));
+        }
+        let default = match key.synonym {
+            Some(setting) => {
+                let file = properties.iter().rev().find(|(k, _)| k == setting);
+                if let Some((_, value)) = file {
+                    synonyms.push((
+                        setting.to_owned(),
+                        Some(value.clone()),
+                        STATIC_BROKER_CONFIG,
+                    ));
+                }
+                let kafka_default = controller_default(setting).to_string();
+                synonyms.push((setting.to_owned(), Some(kafka_default), DEFAULT_CONFIG));
+                settings.get(setting).to_string()
+            }
+            None => {
+                synonyms.push((name.clone(), Some(key.default.to_owned()), DEFAULT_CONFIG));
+                key.default.to_owned()
+            }
+        };
+        let value = synonyms
+            .first()
+            .filter(|s| s.2 == GROUP_CONFIG)
+            .and_then(|s| s.1.clone())
+            .unwrap_or(default);
+        described.push(DescribedConfig {
+            source: synonyms[0].2,
+            name,
+            value: Some(value),
+            sensitive: false,
+            type_id: key.kind.type_id(),
+            documentation: Some(key.documentation),
+            synonyms,
+        });
+    }
+    Ok(described)
+}
+
+/// A group's value as Kafka prints it back (`ConfigDef.convertToString` of the parsed
+/// value), or none where Kafka cannot parse it.
+fn normalized(key: &GroupKey, text: &str) -> Option<String> {
+    let number = parse_value(key.name, key.kind, &Value::Text(text)).ok()?;
+    let trimmed = java_trim(text);
+    Some(match key.kind {
+        Kind::Int(_) => number?.to_string(),
+        Kind::Boolean => trimmed.to_ascii_lowercase(),
+        Kind::AutoOffsetReset | Kind::IsolationLevel => trimmed.to_owned(),
+    })
+}
+
+/// Kafka's default of a controller `group.*` setting.
+fn controller_default(setting: &str) -> i32 {
+    CONTROLLER_DEFAULTS
+        .iter()
+        .find(|(name, _)| *name == setting)
+        .map_or(0, |(_, value)| *value)
+}
+
 /// Checks a group's configs after a change; `configs` are its keys and values in the order
 /// Kafka's validator iterates them (the first unknown key in that order is named).
 pub fn validate_group_configs(
@@ -296,16 +486,16 @@ pub fn validate_group_configs(
         return Err(invalid(format!("Unknown group config name: {key}")));
     }
     let mut parsed: BTreeMap<&str, i32> = BTreeMap::new();
-    for (key, kind, default, synonym) in GROUP_KEYS {
-        let value = match configs.iter().find(|(k, _)| k == key) {
+    for key in GROUP_KEYS {
+        let value = match configs.iter().find(|(k, _)| k == key.name) {
             Some((_, value)) => Value::Text(value),
-            None => match synonym {
+            None => match key.synonym.filter(|_| key.validated_with_synonym) {
                 Some(setting) => Value::Controller(settings.get(setting)),
-                None => Value::Text(default),
+                None => Value::Text(key.default),
             },
         };
-        if let Some(number) = parse_value(key, *kind, &value).map_err(invalid)? {
-            parsed.insert(key, number);
+        if let Some(number) = parse_value(key.name, key.kind, &value).map_err(invalid)? {
+            parsed.insert(key.name, number);
         }
     }
     let set = |key: &str| configs.iter().any(|(k, _)| k == key);
@@ -330,10 +520,17 @@ fn first_unknown_key(configs: &[(String, String)]) -> Option<String> {
         .filter(|(k, _)| !is_group_config_key(k))
         .map(|(k, _)| k.clone())
         .collect();
-    let defaults = GROUP_KEYS.iter().filter(|k| k.3.is_some()).count();
+    let defaults = GROUP_KEYS
+        .iter()
+        .filter(|k| k.validated_with_synonym)
+        .count();
     let overlapping = configs
         .iter()
-        .filter(|(k, _)| GROUP_KEYS.iter().any(|g| g.0 == k && g.3.is_some()))
+        .filter(|(k, _)| {
+            GROUP_KEYS
+                .iter()
+                .any(|g| g.name == k && g.validated_with_synonym)
+        })
         .count();
     let size = defaults + configs.len() - overlapping;
     let capacity = capacity_after_two_put_alls(defaults, configs.len(), size);

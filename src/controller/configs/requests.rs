@@ -8,8 +8,10 @@
 //! DescribeConfigs (`ConfigHelper.describeConfigs`): a topic lists every topic config with
 //! its effective value and source (set on the topic, the cluster-wide broker default of its
 //! synonym, or Kafka's default); a broker resource is this controller's own configs or the
-//! cluster-wide defaults (see [`crate::controller::configs::describe_broker`]); a group or
-//! client-metrics resource lists the dynamic configs set on it.
+//! cluster-wide defaults (see [`crate::controller::configs::describe_broker`]); a group lists
+//! every group config with its value from the group or the controller's `group.*` settings
+//! (see [`crate::controller::configs::group_keys`]); a client-metrics subscription lists
+//! every client metrics config, set or default.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -28,6 +30,9 @@ use yakt_wire::MetadataRecord;
 use crate::controller::configs::alter::{incremental_alter, legacy_alter, OpType, Target};
 use crate::controller::configs::describe_broker::{
     describe_broker, BrokerConfigSources, DescribeOptions,
+};
+use crate::controller::configs::group_keys::{
+    describe_group_configs, java_trim, parse_int, DescribedConfig, GroupCoordinatorSettings,
 };
 use crate::controller::configs::topic_keys::{ConfigType, TopicConfigKey, TOPIC_CONFIG_KEYS};
 use crate::controller::image::configs::resource_type;
@@ -247,16 +252,20 @@ impl Controller {
         version: i16,
     ) -> Result<Vec<DescribeConfigsResourceResult>, ApiError> {
         let image = self.image();
-        let dynamic = |source: i8| {
-            image
-                .configs
-                .resource(resource_type, name)
+        let empty = BTreeMap::new();
+        let stored = image
+            .configs
+            .resource(resource_type, name)
+            .unwrap_or(&empty);
+        let options = DescribeOptions {
+            include_synonyms: request.include_synonyms,
+            include_documentation: request.include_documentation,
+        };
+        let on_wire = |described: Vec<DescribedConfig>| {
+            described
                 .into_iter()
-                .flatten()
-                .map(move |(key, value)| {
-                    entry(key, Some(value), source, version >= 3, ConfigType::String)
-                })
-                .collect::<Vec<_>>()
+                .map(|config| described_entry(config, options, version))
+                .collect()
         };
         match resource_type {
             resource_type::BROKER => {
@@ -266,10 +275,6 @@ impl Controller {
                     static_configs: &self.settings.static_configs,
                     dynamic_broker: image.configs.resource(resource_type::BROKER, &node_id),
                     dynamic_default: image.configs.resource(resource_type::BROKER, ""),
-                };
-                let options = DescribeOptions {
-                    include_synonyms: request.include_synonyms,
-                    include_documentation: request.include_documentation,
                 };
                 describe_broker(sources, name, options)
             }
@@ -293,12 +298,20 @@ impl Controller {
                 ResponseError::InvalidRequest,
                 "Group name must not be empty",
             )),
-            resource_type::GROUP => Ok(dynamic(GROUP_CONFIG)),
+            resource_type::GROUP => {
+                let properties = &self.settings.static_configs;
+                let settings = GroupCoordinatorSettings::from_properties(properties);
+                describe_group_configs(stored, properties, &settings)
+                    .map(on_wire)
+                    .map_err(|()| unparsable())
+            }
             resource_type::CLIENT_METRICS if name.is_empty() => Err(ApiError::new(
                 ResponseError::InvalidRequest,
                 "Client metrics subscription name must not be empty",
             )),
-            resource_type::CLIENT_METRICS => Ok(dynamic(CLIENT_METRICS_CONFIG)),
+            resource_type::CLIENT_METRICS => describe_client_metrics(stored)
+                .map(on_wire)
+                .ok_or_else(unparsable),
             other => Err(ApiError::new(
                 ResponseError::InvalidRequest,
                 format!("Unsupported resource type: {other}"),
@@ -366,10 +379,128 @@ impl Controller {
     }
 }
 
-/// `ConfigSource.GROUP_CONFIG`.
-const GROUP_CONFIG: i8 = 8;
 /// `ConfigSource.CLIENT_METRICS_CONFIG`.
 const CLIENT_METRICS_CONFIG: i8 = 7;
+
+/// A stored value Kafka's config classes cannot parse: Kafka answers UNKNOWN_SERVER_ERROR
+/// without a message.
+fn unparsable() -> ApiError {
+    ApiError {
+        code: ResponseError::UnknownServerError.code(),
+        message: None,
+    }
+}
+
+/// Kafka's client metrics keys as its `ClientMetricsConfigs` hash map yields them: name,
+/// `ConfigType` id (INT 3, LIST 7), default, documentation.
+const CLIENT_METRICS_KEYS: &[(&str, i8, &str, &str)] = &[
+    (
+        "interval.ms",
+        3,
+        "300000",
+        "Metrics push interval in milliseconds",
+    ),
+    ("match", 7, "", "Client match criteria"),
+    ("metrics", 7, "", "Telemetry metric name prefix list"),
+];
+
+/// A subscription's configs as Kafka describes them (`ClientMetricsConfigs.fromProps` over
+/// its defaults): the keys it does not know as stored, then every key with its value
+/// (CLIENT_METRICS_CONFIG, the value its own synonym) or Kafka's default (DEFAULT_CONFIG,
+/// no synonyms). None where a stored value does not parse.
+fn describe_client_metrics(stored: &BTreeMap<String, String>) -> Option<Vec<DescribedConfig>> {
+    let unknown = stored
+        .iter()
+        .filter(|(k, _)| CLIENT_METRICS_KEYS.iter().all(|key| key.0 != k.as_str()));
+    let mut described: Vec<DescribedConfig> = unknown
+        .map(|(name, value)| DescribedConfig {
+            name: name.clone(),
+            value: Some(value.clone()),
+            source: CLIENT_METRICS_CONFIG,
+            sensitive: false,
+            type_id: 0,
+            documentation: None,
+            synonyms: vec![(name.clone(), Some(value.clone()), CLIENT_METRICS_CONFIG)],
+        })
+        .collect();
+    for (name, type_id, default, documentation) in CLIENT_METRICS_KEYS {
+        let (value, source, synonyms) = match stored.get(*name) {
+            Some(text) => {
+                let value = if *type_id == 3 {
+                    parse_int(java_trim(text))?.to_string()
+                } else {
+                    list_value(text)
+                };
+                let synonym = (
+                    (*name).to_owned(),
+                    Some(value.clone()),
+                    CLIENT_METRICS_CONFIG,
+                );
+                (value, CLIENT_METRICS_CONFIG, vec![synonym])
+            }
+            None => (
+                (*default).to_owned(),
+                config_source::DEFAULT_CONFIG,
+                Vec::new(),
+            ),
+        };
+        described.push(DescribedConfig {
+            name: (*name).to_owned(),
+            value: Some(value),
+            source,
+            sensitive: false,
+            type_id: *type_id,
+            documentation: Some(documentation),
+            synonyms,
+        });
+    }
+    Some(described)
+}
+
+/// A LIST value as Kafka prints it back: its items trimmed, joined by commas.
+fn list_value(text: &str) -> String {
+    let trimmed = java_trim(text);
+    if trimmed.is_empty() {
+        return String::new();
+    }
+    let items: Vec<&str> = trimmed.split(',').map(java_trim).collect();
+    items.join(",")
+}
+
+/// A described config on the wire: synonyms and documentation only when asked, the type
+/// from version 3.
+fn described_entry(
+    config: DescribedConfig,
+    options: DescribeOptions,
+    version: i16,
+) -> DescribeConfigsResourceResult {
+    let synonyms = if options.include_synonyms {
+        config
+            .synonyms
+            .into_iter()
+            .map(|(name, value, source)| {
+                DescribeConfigsSynonym::default()
+                    .with_name(text(name))
+                    .with_value(value.map(text))
+                    .with_source(source)
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let documentation = config
+        .documentation
+        .filter(|_| options.include_documentation);
+    DescribeConfigsResourceResult::default()
+        .with_name(text(config.name))
+        .with_value(config.value.map(text))
+        .with_config_source(config.source)
+        .with_is_sensitive(config.sensitive)
+        .with_read_only(false)
+        .with_config_type(if version >= 3 { config.type_id } else { 0 })
+        .with_documentation(documentation.map(text))
+        .with_synonyms(synonyms)
+}
 
 /// Kafka's `DescribeConfigsResponse.ConfigType` id of a config type.
 fn type_id(config_type: ConfigType) -> i8 {
