@@ -390,12 +390,12 @@ const DEFAULT_CONFIG: i8 = 5;
 /// hash map, with the group's value (source GROUP_CONFIG) or else the controller's
 /// setting of its synonym (its properties file: STATIC_BROKER_CONFIG; Kafka's default:
 /// DEFAULT_CONFIG) or Kafka's default of the key. The `group.*` settings are not dynamic, so no dynamic broker config applies.
-/// A stored value Kafka cannot parse fails the whole resource (`Err`).
+/// None where a stored value does not parse (Kafka fails the whole resource).
 pub fn describe_group_configs(
     configs: &BTreeMap<String, String>,
     properties: &[(String, String)],
     settings: &GroupCoordinatorSettings,
-) -> Result<Vec<DescribedConfig>, ()> {
+) -> Option<Vec<DescribedConfig>> {
     let unknown = configs.keys().filter(|k| !is_group_config_key(k));
     let mut described: Vec<DescribedConfig> = unknown
         .map(|name| DescribedConfig {
@@ -410,49 +410,53 @@ pub fn describe_group_configs(
         .collect();
     let names = GROUP_KEYS.iter().map(|k| k.name.to_owned()).collect();
     for name in iteration_order(names, capacity_after_puts(GROUP_KEYS.len())) {
-        let Some(key) = GROUP_KEYS.iter().find(|k| k.name == name) else {
-            continue;
-        };
-        let mut synonyms = Vec::new();
-        if let Some(text) = configs.get(key.name) {
-            let value = normalized(key, text).ok_or(())?;
-            synonyms.push((name.clone(), Some(value), GROUP_CONFIG));
+        if let Some(key) = GROUP_KEYS.iter().find(|k| k.name == name) {
+            described.push(describe_key(key, configs, properties, settings)?);
         }
-        let default = match key.synonym {
-            Some(setting) => {
-                let file = properties.iter().rev().find(|(k, _)| k == setting);
-                if let Some((_, value)) = file {
-                    synonyms.push((
-                        setting.to_owned(),
-                        Some(value.clone()),
-                        STATIC_BROKER_CONFIG,
-                    ));
-                }
-                let kafka_default = controller_default(setting).to_string();
-                synonyms.push((setting.to_owned(), Some(kafka_default), DEFAULT_CONFIG));
-                settings.get(setting).to_string()
-            }
-            None => {
-                synonyms.push((name.clone(), Some(key.default.to_owned()), DEFAULT_CONFIG));
-                key.default.to_owned()
-            }
-        };
-        let value = synonyms
-            .first()
-            .filter(|s| s.2 == GROUP_CONFIG)
-            .and_then(|s| s.1.clone())
-            .unwrap_or(default);
-        described.push(DescribedConfig {
-            source: synonyms[0].2,
-            name,
-            value: Some(value),
-            sensitive: false,
-            type_id: key.kind.type_id(),
-            documentation: Some(key.documentation),
-            synonyms,
-        });
     }
-    Ok(described)
+    Some(described)
+}
+
+/// One known key of a group (`ConfigHelper.createGroupConfigEntry`).
+fn describe_key(
+    key: &GroupKey,
+    configs: &BTreeMap<String, String>,
+    properties: &[(String, String)],
+    settings: &GroupCoordinatorSettings,
+) -> Option<DescribedConfig> {
+    let own = match configs.get(key.name) {
+        Some(text) => Some(normalized(key, text)?),
+        None => None,
+    };
+    let mut synonyms = Vec::new();
+    if let Some(value) = &own {
+        synonyms.push((key.name.to_owned(), Some(value.clone()), GROUP_CONFIG));
+    }
+    let unset_value = match key.synonym {
+        Some(setting) => {
+            if let Some((_, value)) = properties.iter().rev().find(|(k, _)| k == setting) {
+                let value = Some(value.clone());
+                synonyms.push((setting.to_owned(), value, STATIC_BROKER_CONFIG));
+            }
+            let kafka_default = Some(controller_default(setting).to_string());
+            synonyms.push((setting.to_owned(), kafka_default, DEFAULT_CONFIG));
+            settings.get(setting).to_string()
+        }
+        None => {
+            let kafka_default = Some(key.default.to_owned());
+            synonyms.push((key.name.to_owned(), kafka_default, DEFAULT_CONFIG));
+            key.default.to_owned()
+        }
+    };
+    Some(DescribedConfig {
+        name: key.name.to_owned(),
+        value: Some(own.unwrap_or(unset_value)),
+        source: synonyms.first().map_or(DEFAULT_CONFIG, |s| s.2),
+        sensitive: false,
+        type_id: key.kind.type_id(),
+        documentation: Some(key.documentation),
+        synonyms,
+    })
 }
 
 /// A group's value as Kafka prints it back (`ConfigDef.convertToString` of the parsed

@@ -303,7 +303,7 @@ impl Controller {
                 let settings = GroupCoordinatorSettings::from_properties(properties);
                 describe_group_configs(stored, properties, &settings)
                     .map(on_wire)
-                    .map_err(|()| unparsable())
+                    .ok_or_else(unparsable)
             }
             resource_type::CLIENT_METRICS if name.is_empty() => Err(ApiError::new(
                 ResponseError::InvalidRequest,
