@@ -21,9 +21,11 @@ use bytes::Bytes;
 use serde_json::{json, Map, Value};
 use tokio::sync::broadcast::{self, error::RecvError};
 use tokio::sync::watch;
-use yakt_wire::{records_of, BatchView, LogRecord};
+use yakt_wire::{records_of, BatchView, LogRecord, MetadataRecord};
 
 use super::control_json;
+use crate::controller::configs::broker_keys::{broker_config_type, BrokerConfigType};
+use crate::controller::image::configs::resource_type::BROKER;
 use crate::server::admin::AdminState;
 use crate::server::controller_driver::MetadataChange;
 use crate::server::controller_registration::RegistrationView;
@@ -140,6 +142,7 @@ fn record_line(offset: i64, epoch: i32, record: &LogRecord) -> Value {
             if let Value::Object(fields) = metadata.to_kafka_json(*version) {
                 line.extend(fields);
             }
+            redact(metadata, &mut line);
         }
         LogRecord::Control(control) => {
             let (version, data) = control_json::version_and_data(control);
@@ -149,6 +152,33 @@ fn record_line(offset: i64, epoch: i32, record: &LogRecord) -> Value {
         }
     }
     Value::Object(line)
+}
+
+/// What a line does not show, as Kafka's `RecordRedactor` keeps it out of its logs: a SCRAM
+/// credential's salt and keys, and the value of a sensitive broker config (a PASSWORD key,
+/// or one Kafka does not define).
+fn redact(record: &MetadataRecord, line: &mut Map<String, Value>) {
+    const REDACTED: &str = "(redacted)";
+    let Some(Value::Object(data)) = line.get_mut("data") else {
+        return;
+    };
+    let hidden: &[&str] = match record {
+        MetadataRecord::UserScramCredential(_) => &["salt", "storedKey", "serverKey"],
+        MetadataRecord::Config(config)
+            if config.resource_type == BROKER
+                && !matches!(broker_config_type(&config.name), Some(t) if t != BrokerConfigType::Password) =>
+        {
+            &["value"]
+        }
+        _ => &[],
+    };
+    for key in hidden {
+        if let Some(value) = data.get_mut(*key) {
+            if !value.is_null() {
+                *value = REDACTED.into();
+            }
+        }
+    }
 }
 
 fn write_line(value: &Value, out: &mut Vec<u8>) {
@@ -217,6 +247,51 @@ mod tests {
         // Keys in Kafka's order: where a record is, then what it is.
         let keys: Vec<&String> = lines[0].as_object().unwrap().keys().collect();
         assert_eq!(keys, ["offset", "epoch", "type", "version", "data"]);
+    }
+
+    #[test]
+    fn credentials_and_sensitive_broker_configs_are_redacted() {
+        use yakt_wire::{ConfigRecord, UserScramCredentialRecord};
+        let mut builder = BatchBuilder::new(0, 1, 0);
+        let scram = UserScramCredentialRecord {
+            name: "alice".into(),
+            mechanism: 1,
+            salt: vec![1, 2, 3].into(),
+            stored_key: vec![4, 5].into(),
+            server_key: vec![6].into(),
+            iterations: 4096,
+            ..Default::default()
+        };
+        let config = |resource_type: i8, name: &str| ConfigRecord {
+            resource_type,
+            resource_name: "1".into(),
+            name: name.into(),
+            value: Some("secret".into()),
+            ..Default::default()
+        };
+        let records = [
+            MetadataRecord::from(scram),
+            config(BROKER, "ssl.keystore.password").into(),
+            config(BROKER, "listener.name.internal.ssl.key.password").into(),
+            config(BROKER, "no.such.key").into(),
+            config(BROKER, "log.retention.ms").into(),
+            config(2, "retention.ms").into(),
+        ];
+        for record in &records {
+            push_metadata(&mut builder, record, 0).unwrap();
+        }
+        let lines = lines(&batch(5, 1, builder.build()));
+        let data: Vec<&Value> = lines.iter().map(|line| &line["data"]).collect();
+        assert_eq!(data[0]["name"], "alice");
+        assert_eq!(data[0]["iterations"], 4096);
+        for key in ["salt", "storedKey", "serverKey"] {
+            assert_eq!(data[0][key], "(redacted)", "{key}");
+        }
+        let values: Vec<&Value> = data[1..].iter().map(|d| &d["value"]).collect();
+        assert_eq!(
+            values,
+            ["(redacted)", "(redacted)", "(redacted)", "secret", "secret"]
+        );
     }
 
     #[test]
