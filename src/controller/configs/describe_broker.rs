@@ -215,17 +215,25 @@ fn entry(
         .with_read_only(read_only)
         .with_config_type(config_type.map_or(0, BrokerConfigType::id))
         .with_documentation(documentation.map(text))
-        .with_synonyms(if options.include_synonyms {
-            synonyms
-                .into_iter()
-                .map(|(name, value, source)| {
-                    DescribeConfigsSynonym::default()
-                        .with_name(text(name))
-                        .with_value(value.map(text))
-                        .with_source(source)
-                })
-                .collect()
-        } else {
-            Vec::new()
+        .with_synonyms(wire_synonyms(synonyms, options))
+}
+
+/// A config's synonyms (name, value, source) on the wire, when the request asked for them.
+pub fn wire_synonyms(
+    synonyms: Vec<(String, Option<String>, i8)>,
+    options: DescribeOptions,
+) -> Vec<DescribeConfigsSynonym> {
+    if !options.include_synonyms {
+        return Vec::new();
+    }
+    let text = |s: String| StrBytes::from_string(s);
+    synonyms
+        .into_iter()
+        .map(|(name, value, source)| {
+            DescribeConfigsSynonym::default()
+                .with_name(text(name))
+                .with_value(value.map(text))
+                .with_source(source)
         })
+        .collect()
 }

@@ -474,20 +474,7 @@ fn described_entry(
     options: DescribeOptions,
     version: i16,
 ) -> DescribeConfigsResourceResult {
-    let synonyms = if options.include_synonyms {
-        config
-            .synonyms
-            .into_iter()
-            .map(|(name, value, source)| {
-                DescribeConfigsSynonym::default()
-                    .with_name(text(name))
-                    .with_value(value.map(text))
-                    .with_source(source)
-            })
-            .collect()
-    } else {
-        Vec::new()
-    };
+    let synonyms = super::describe_broker::wire_synonyms(config.synonyms, options);
     let documentation = config
         .documentation
         .filter(|_| options.include_documentation);
