@@ -14,7 +14,6 @@ mod support;
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 use std::time::Duration;
@@ -333,36 +332,17 @@ fn scram_users_from_format_log_in_before_any_broker_exists() {
 /// The controller all of `ports` name through DescribeCluster over a PLAIN-authenticated
 /// connection, once they agree and each lists every one of them.
 async fn agreed_controller_over_sasl(ports: &[u16]) -> Option<i32> {
-    use kafka_protocol::messages::{DescribeClusterRequest, RequestKind, ResponseKind};
     use yakt::config::{Password, SaslClientSettings, SaslMechanism};
-    use yakt::server::client::{Peer, PeerOptions};
-    let mut seen = Vec::new();
-    for &port in ports {
-        let options = PeerOptions {
-            sasl: Some(SaslClientSettings {
-                mechanism: SaslMechanism::Plain,
-                username: "admin".into(),
-                password: Password::new("admin-secret"),
-                token_auth: false,
-            }),
-            ..PeerOptions::default()
-        };
-        let peer = Peer::new(SocketAddr::from(([127, 0, 0, 1], port)), options);
-        let request =
-            RequestKind::DescribeCluster(DescribeClusterRequest::default().with_endpoint_type(2));
-        let Ok((_, ResponseKind::DescribeCluster(response))) =
-            peer.call(request, 1..=2, Duration::from_secs(2)).await
-        else {
-            return None;
-        };
-        let listed: Vec<i32> = response.brokers.iter().map(|b| b.port).collect();
-        if !ports.iter().all(|p| listed.contains(&i32::from(*p))) {
-            return None;
-        }
-        seen.push(response.controller_id.0);
-    }
-    let first = *seen.first()?;
-    (first >= 0 && seen.iter().all(|leader| *leader == first)).then_some(first)
+    let options = yakt::server::client::PeerOptions {
+        sasl: Some(SaslClientSettings {
+            mechanism: SaslMechanism::Plain,
+            username: "admin".into(),
+            password: Password::new("admin-secret"),
+            token_auth: false,
+        }),
+        ..Default::default()
+    };
+    support::agreed_controller_with(ports.iter().copied(), options).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

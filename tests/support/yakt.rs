@@ -165,15 +165,20 @@ impl YaktProcess {
 /// and each lists all of `ports` (every one of them registered, KIP-919); `None` while any of
 /// them is unreachable, knows no registered leader, disagrees, or lacks a registration.
 pub async fn agreed_controller(ports: impl IntoIterator<Item = u16>) -> Option<i32> {
+    agreed_controller_with(ports, yakt::server::client::PeerOptions::default()).await
+}
+
+/// [`agreed_controller`] over connections made with `options` (TLS, SASL).
+pub async fn agreed_controller_with(
+    ports: impl IntoIterator<Item = u16>,
+    options: yakt::server::client::PeerOptions,
+) -> Option<i32> {
     use kafka_protocol::messages::{DescribeClusterRequest, RequestKind, ResponseKind};
-    use yakt::server::client::{Peer, PeerOptions};
+    use yakt::server::client::Peer;
     let ports: Vec<u16> = ports.into_iter().collect();
     let mut seen = Vec::new();
     for &port in &ports {
-        let peer = Peer::new(
-            SocketAddr::from(([127, 0, 0, 1], port)),
-            PeerOptions::default(),
-        );
+        let peer = Peer::new(SocketAddr::from(([127, 0, 0, 1], port)), options.clone());
         let request =
             RequestKind::DescribeCluster(DescribeClusterRequest::default().with_endpoint_type(2));
         let timeout = std::time::Duration::from_secs(2);
