@@ -18,15 +18,10 @@ const MAX_FRAME_BYTES: i32 = 1024 * 1024;
 const ANSWER_TIMEOUT: Duration = Duration::from_secs(10);
 
 async fn start() -> ServerHandle {
-    server::start(ServerOptions {
-        listeners: vec![("CONTROLLER".into(), "127.0.0.1:0".parse().unwrap())],
-        socket_request_max_bytes: MAX_FRAME_BYTES,
-        socket_buffer_bytes: (
-            server::DEFAULT_SOCKET_BUFFER_BYTES,
-            server::DEFAULT_SOCKET_BUFFER_BYTES,
-        ),
-        services: Default::default(),
-    })
+    server::start(ServerOptions::bare(
+        "127.0.0.1:0".parse().unwrap(),
+        MAX_FRAME_BYTES,
+    ))
     .await
     .unwrap()
 }

@@ -20,15 +20,10 @@ const ANSWER_TIMEOUT: Duration = Duration::from_secs(10);
 const BLOCKED_AFTER: Duration = Duration::from_millis(500);
 
 async fn start() -> ServerHandle {
-    server::start(ServerOptions {
-        listeners: vec![("CONTROLLER".into(), "127.0.0.1:0".parse().unwrap())],
-        socket_request_max_bytes: 1024 * 1024,
-        socket_buffer_bytes: (
-            server::DEFAULT_SOCKET_BUFFER_BYTES,
-            server::DEFAULT_SOCKET_BUFFER_BYTES,
-        ),
-        services: Default::default(),
-    })
+    server::start(ServerOptions::bare(
+        "127.0.0.1:0".parse().unwrap(),
+        1024 * 1024,
+    ))
     .await
     .unwrap()
 }

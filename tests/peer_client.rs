@@ -12,17 +12,9 @@ use yakt::server::{self, ServerOptions};
 const TIMEOUT: Duration = Duration::from_secs(10);
 
 async fn start() -> server::ServerHandle {
-    server::start(ServerOptions {
-        listeners: vec![("CONTROLLER".into(), "127.0.0.1:0".parse().unwrap())],
-        socket_request_max_bytes: 1 << 20,
-        socket_buffer_bytes: (
-            server::DEFAULT_SOCKET_BUFFER_BYTES,
-            server::DEFAULT_SOCKET_BUFFER_BYTES,
-        ),
-        services: Default::default(),
-    })
-    .await
-    .unwrap()
+    server::start(ServerOptions::bare("127.0.0.1:0".parse().unwrap(), 1 << 20))
+        .await
+        .unwrap()
 }
 
 #[tokio::test]
@@ -93,17 +85,9 @@ async fn an_unreachable_peer_fails_fast_then_reconnects_once_it_is_up() {
     let peer = Peer::new(addr, options);
     let error = peer.api_ranges().await.unwrap_err();
     assert!(matches!(error, CallError::Disconnected { .. }), "{error}");
-    let server = server::start(ServerOptions {
-        listeners: vec![("CONTROLLER".into(), addr)],
-        socket_request_max_bytes: 1 << 20,
-        socket_buffer_bytes: (
-            server::DEFAULT_SOCKET_BUFFER_BYTES,
-            server::DEFAULT_SOCKET_BUFFER_BYTES,
-        ),
-        services: Default::default(),
-    })
-    .await
-    .unwrap();
+    let server = server::start(ServerOptions::bare(addr, 1 << 20))
+        .await
+        .unwrap();
     assert!(peer
         .api_ranges()
         .await

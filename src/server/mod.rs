@@ -56,6 +56,19 @@ pub struct ServerOptions {
     pub services: Services,
 }
 
+impl ServerOptions {
+    /// A bare listener named CONTROLLER on `addr` (no raft, no controller: ApiVersions only,
+    /// the rest closes the connection), with the default socket buffers.
+    pub fn bare(addr: SocketAddr, socket_request_max_bytes: i32) -> ServerOptions {
+        ServerOptions {
+            listeners: vec![("CONTROLLER".into(), addr)],
+            socket_request_max_bytes,
+            socket_buffer_bytes: (DEFAULT_SOCKET_BUFFER_BYTES, DEFAULT_SOCKET_BUFFER_BYTES),
+            services: Services::default(),
+        }
+    }
+}
+
 /// A running server.
 #[derive(Debug)]
 pub struct ServerHandle {
