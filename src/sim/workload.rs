@@ -69,6 +69,19 @@ fn range(name: &'static str, min: i16, max: i16) -> Feature {
         .with_max_supported_version(max)
 }
 
+/// The features a Kafka 4.3 broker registers with.
+pub fn broker_features() -> Vec<Feature> {
+    vec![
+        range("metadata.version", 7, 30),
+        range("kraft.version", 0, 1),
+        range("group.version", 0, 1),
+        range("transaction.version", 0, 2),
+        range("eligible.leader.replicas.version", 0, 1),
+        range("share.version", 0, 1),
+        range("streams.version", 0, 1),
+    ]
+}
+
 /// The one log directory of a simulated broker.
 pub fn directory_of(broker: i32) -> yakt_wire::Uuid {
     yakt_wire::Uuid::new(0xd1 << 32 | broker as u64, 0xd1)
@@ -154,15 +167,7 @@ impl Workload {
                 .with_host(text(format!("broker{broker}.sim")))
                 .with_port(9092)
                 .with_security_protocol(0)])
-            .with_features(vec![
-                range("metadata.version", 7, 30),
-                range("kraft.version", 0, 1),
-                range("group.version", 0, 1),
-                range("transaction.version", 0, 2),
-                range("eligible.leader.replicas.version", 0, 1),
-                range("share.version", 0, 1),
-                range("streams.version", 0, 1),
-            ])
+            .with_features(broker_features())
             .with_log_dirs(vec![directory_of(broker).into()])
             .with_previous_broker_epoch(self.epochs[slot].unwrap_or(-1));
         (

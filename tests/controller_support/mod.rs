@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use kafka_protocol::messages::broker_registration_request::{Feature, Listener};
+use kafka_protocol::messages::broker_registration_request::Listener;
 use kafka_protocol::messages::{BrokerHeartbeatRequest, BrokerId, BrokerRegistrationRequest};
 use kafka_protocol::protocol::StrBytes;
 use yakt::controller::{Controller, ControllerResult, ControllerSettings};
@@ -132,25 +132,7 @@ pub fn dir_of(id: i32) -> Uuid {
     Uuid::new(0x1000 + id as u64, 0x2000 + id as u64)
 }
 
-fn range(name: &str, min: i16, max: i16) -> Feature {
-    Feature::default()
-        .with_name(StrBytes::from_string(name.into()))
-        .with_min_supported_version(min)
-        .with_max_supported_version(max)
-}
-
-/// The features a Kafka 4.3 broker registers with.
-pub fn broker_features() -> Vec<Feature> {
-    vec![
-        range("metadata.version", 7, 30),
-        range("kraft.version", 0, 1),
-        range("group.version", 0, 1),
-        range("transaction.version", 0, 2),
-        range("eligible.leader.replicas.version", 0, 1),
-        range("share.version", 0, 1),
-        range("streams.version", 0, 1),
-    ]
-}
+pub use yakt::sim::workload::broker_features;
 
 /// A BrokerRegistration v4 as Kafka sends it.
 pub fn registration(id: i32, incarnation: Uuid, dirs: &[Uuid]) -> BrokerRegistrationRequest {
