@@ -16,7 +16,7 @@ mod support;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -217,18 +217,8 @@ impl Cluster {
     fn kill_broker(&mut self, id: i32) {
         let broker = self.brokers.get_mut(&id).expect("a known broker");
         let mut node = broker.node.take().expect("a running broker");
-        kill_9(node.process().pid());
-        assert!(!node.stop().success(), "kill -9 is not a clean exit");
+        node.process().kill_9();
     }
-}
-
-fn kill_9(pid: u32) {
-    let pid = pid.to_string();
-    let status = Command::new("kill")
-        .args(["-9", &pid])
-        .status()
-        .expect("run kill");
-    assert!(status.success(), "kill -9 {pid}");
 }
 
 /// A tool's stdout if it exited 0, else all it printed.
@@ -879,8 +869,7 @@ fn step_6_controller_failure(cluster: &mut Cluster) {
         .controllers
         .remove(&leader)
         .expect("the leader runs");
-    kill_9(killed.process().pid());
-    assert!(!killed.stop().success(), "kill -9 is not a clean exit");
+    killed.process().kill_9();
     let new_leader = cluster.wait_for_leader(Some(leader), Duration::from_secs(30));
     eprintln!("step 6: controller {leader} killed, {new_leader} leads");
     let output = producer.join().expect("the producer thread");

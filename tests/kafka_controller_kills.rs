@@ -20,7 +20,6 @@ mod logs;
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::process::Command;
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -116,13 +115,7 @@ impl Cluster {
     /// kill -9 of controller `id`, reaped.
     fn kill_controller(&mut self, id: i32) {
         let mut process = self.controllers.remove(&id).expect("a running controller");
-        let pid = process.process().pid().to_string();
-        let status = Command::new("kill")
-            .args(["-9", &pid])
-            .status()
-            .expect("run kill");
-        assert!(status.success(), "kill -9 {pid}");
-        assert!(!process.stop().success(), "kill -9 is not a clean exit");
+        process.process().kill_9();
     }
 
     /// kill -9 of `id`, and its restart on its data after a random delay.

@@ -9,7 +9,6 @@ mod support;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use support::{
@@ -102,15 +101,6 @@ fn describe_replication(version: &str, bootstrap: &str) -> BTreeMap<i32, (i64, S
         .collect()
 }
 
-fn kill_9(process: &mut YaktProcess) {
-    let pid = process.process().pid().to_string();
-    let status = Command::new("kill")
-        .args(["-9", &pid])
-        .status()
-        .expect("run kill");
-    assert!(status.success(), "kill -9 {pid}");
-}
-
 fn current_voters_ids(status: &BTreeMap<String, String>) -> Vec<i32> {
     let voters = &status["CurrentVoters"];
     voters
@@ -155,7 +145,7 @@ async fn three_processes_elect_replicate_and_survive_kill_9_of_the_leader() {
     assert_eq!(old_status["LeaderId"], leader.to_string());
 
     // kill -9 of the leader: the other two elect a new one within Kafka's bound.
-    kill_9(quorum.nodes.get_mut(&leader).unwrap());
+    quorum.nodes.get_mut(&leader).unwrap().process().kill_9();
     let mut killed = quorum.nodes.remove(&leader).unwrap();
     let (new_leader, took) =
         wait_for_leader(&quorum, Some(leader), FAILOVER_BOUND + SCHEDULING_SLACK).await;

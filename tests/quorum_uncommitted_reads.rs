@@ -11,7 +11,6 @@ mod support;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
-use std::process::Command;
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
@@ -126,13 +125,6 @@ fn describe_own_config(id: i32) -> DescribeConfigsRequest {
     DescribeConfigsRequest::default().with_resources(vec![resource])
 }
 
-fn kill_9(process: &mut YaktProcess) {
-    let pid = process.process().pid().to_string();
-    let status = Command::new("kill").args(["-9", &pid]).status().unwrap();
-    assert!(status.success(), "kill -9 {pid}");
-    assert!(!process.stop().success(), "kill -9 is not a clean exit");
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_leader_does_not_describe_a_config_its_followers_never_got() {
     let root = tempfile::tempdir().unwrap();
@@ -164,7 +156,7 @@ async fn a_leader_does_not_describe_a_config_its_followers_never_got() {
 
     // Its followers die: nothing the leader appends from now on commits.
     for id in ports.keys().filter(|id| **id != leader) {
-        kill_9(nodes.get_mut(id).unwrap());
+        nodes.get_mut(id).unwrap().process().kill_9();
     }
     let alter = tokio::spawn(async move {
         let timeout = Duration::from_secs(20);

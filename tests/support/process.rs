@@ -126,6 +126,18 @@ impl BackgroundProcess {
         status.expect("exit status after wait_until")
     }
 
+    /// kill -9 of the process, reaped: its exit is not a clean one.
+    pub fn kill_9(&mut self) {
+        send_signal(self.child.id(), "KILL", false);
+        let status = self.child.wait().expect("reap the killed process");
+        self.exit_status = Some(status);
+        assert!(
+            !status.success(),
+            "{} exited cleanly after kill -9",
+            self.name
+        );
+    }
+
     /// The last lines of every file in the log directory.
     pub fn log_tails(&self) -> String {
         let mut files: Vec<PathBuf> = fs::read_dir(&self.log_dir)
