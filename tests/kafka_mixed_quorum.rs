@@ -556,6 +556,28 @@ impl Cluster {
     }
 
     /// Creating `topic` again through the broker fails: the active controller knows it.
+    /// Step 3 of both scenarios: controller 2 becomes yakt and Kafka controller 1 stops, so a
+    /// yakt node leads; its image holds the first two topics (written under Kafka's leader)
+    /// and it writes the third. The leader and the log end its write reached on the other
+    /// yakt node.
+    fn yakt_takes_the_lead(&mut self, topics: &[&str]) -> (i32, i64) {
+        self.controller(2).swap_to_yakt();
+        self.wait_caught_up(2, |_| true);
+        self.controller(1).stop();
+        let leader = self.leader();
+        assert!(
+            leader == 2 || leader == 3,
+            "step 3: a yakt node leads, not {leader}"
+        );
+        for topic in &topics[..2] {
+            self.expect_topic_exists(topic);
+        }
+        self.create_topic(topics[2]);
+        self.wait_for_topics(&topics[..3]);
+        let (_, written_end) = self.wait_caught_up(5 - leader, |_| true);
+        (leader, written_end)
+    }
+
     fn expect_topic_exists(&self, topic: &str) {
         let bootstrap = format!("127.0.0.1:{}", self.broker_port);
         let output = KafkaTool::run(
@@ -660,21 +682,7 @@ fn a_kafka_quorum_migrates_to_yakt_one_controller_at_a_time() {
     cluster.controller(3).assert_running();
 
     // 3. Controller 2 becomes yakt, Kafka controller 1 stops: yakt leads and writes.
-    cluster.controller(2).swap_to_yakt();
-    cluster.wait_caught_up(2, |_| true);
-    cluster.controller(1).stop();
-    let leader = cluster.leader();
-    assert!(
-        leader == 2 || leader == 3,
-        "step 3: a yakt node leads, not {leader}"
-    );
-    // The yakt leader's image holds the topics Kafka's leader wrote.
-    for topic in &TOPICS[..2] {
-        cluster.expect_topic_exists(topic);
-    }
-    cluster.create_topic(TOPICS[2]);
-    cluster.wait_for_topics(&TOPICS);
-    let (_, written_end) = cluster.wait_caught_up(5 - leader, |_| true);
+    let (_, written_end) = cluster.yakt_takes_the_lead(&TOPICS);
     let version = cluster.version.clone();
     cluster.controller(1).start_kafka(&version);
     let (leader, _) = cluster.wait_caught_up(1, |leader| leader == 2 || leader == 3);
@@ -817,20 +825,7 @@ fn a_dynamic_kafka_quorum_migrates_to_yakt_one_controller_at_a_time() {
     cluster.wait_caught_up(3, |leader| leader != 3);
 
     // 3. Controller 2 becomes yakt, Kafka controller 1 stops: a yakt node leads and writes.
-    cluster.controller(2).swap_to_yakt();
-    cluster.wait_caught_up(2, |_| true);
-    cluster.controller(1).stop();
-    let leader = cluster.leader();
-    assert!(
-        leader == 2 || leader == 3,
-        "step 3: a yakt node leads, not {leader}"
-    );
-    for topic in &topics[..2] {
-        cluster.expect_topic_exists(topic);
-    }
-    cluster.create_topic(topics[2]);
-    cluster.wait_for_topics(&topics[..3]);
-    let (_, written_end) = cluster.wait_caught_up(5 - leader, |_| true);
+    let (leader, written_end) = cluster.yakt_takes_the_lead(&topics);
     cluster.expect_voters(leader, &[1, 2, 3]);
 
     // 4. Kafka controller 1 comes back on a new port and follows the yakt leader: its endpoint
